@@ -1,0 +1,59 @@
+# Parley — `make run` starts the embedded server, `make test` runs everything.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast lint fmt gen gen-check proto-check services bench bench-full clean
+
+$(STAMP): requirements-dev.txt pyproject.toml gen/python/pyproject.toml $(wildcard clients/python/pyproject.toml)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation \
+		--config-settings editable_mode=compat -e gen/python -e . $(SDK)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/parley serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+gen: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" codegen/gen.sh
+
+gen-check: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" codegen/check-fresh.sh
+
+proto-check: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/proto-check.sh
+
+services:
+	scripts/services.sh start
+
+test: install lint proto-check gen-check
+	scripts/test-deps.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short
+
+bench-full: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,103 @@
+"""What every servicer shares: authentication from metadata and turning
+failures into a status with a stable reason."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from parley.common.v1 import common_pb2
+from parley.domain.tokens import Identity, TokenService
+from parley.domain.users import Users
+from parley.errors import ParleyError, R, denied, invalid, unauthenticated
+
+log = logging.getLogger("parley.api")
+P = common_pb2.Platform
+T = TypeVar("T")
+Ctx = grpc.aio.ServicerContext[Any, Any]
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+
+
+def internal_error() -> ParleyError:
+    return ParleyError(grpc.StatusCode.INTERNAL, R.ERROR_REASON_INTERNAL, "internal error")
+
+
+def rpc(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Unary servicer method wrapper: ParleyError -> status with ErrorInfo;
+    anything unexpected -> INTERNAL (logged), never a crash."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Any, context: Ctx) -> T:
+        try:
+            return await fn(self, request, context)
+        except ParleyError as e:
+            await context.abort_with_status(e.to_status())
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            log.exception("unhandled error in %s", fn.__qualname__)
+            await context.abort_with_status(internal_error().to_status())
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+class Authn:
+    def __init__(self, tokens: TokenService, users: Users) -> None:
+        self.tokens = tokens
+        self.users = users
+
+    def _token(self, context: Ctx) -> str:
+        for key, value in context.invocation_metadata() or ():
+            if key == "authorization":
+                v = value if isinstance(value, str) else value.decode()
+                if v.lower().startswith("bearer "):
+                    return v[7:].strip()
+                return v.strip()
+        raise unauthenticated(R.ERROR_REASON_TOKEN_MISSING, "missing authorization metadata")
+
+    def any(self, context: Ctx) -> Identity:
+        ident = self.tokens.verify(self._token(context))
+        if not ident.is_admin and self.users.is_blocked(ident.user_id):
+            raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
+        return ident
+
+    def user(self, context: Ctx) -> Identity:
+        ident = self.any(context)
+        if ident.is_admin:
+            raise denied(R.ERROR_REASON_PERMISSION_DENIED, "this call needs a user token")
+        return ident
+
+    def admin(self, context: Ctx) -> Identity:
+        ident = self.tokens.verify(self._token(context))
+        if not ident.is_admin:
+            raise denied(R.ERROR_REASON_ADMIN_REQUIRED, "admin token required")
+        return ident
+
+
+def page_bounds(page: common_pb2.PageRequest) -> tuple[int, int]:
+    """(offset, limit) from a page request; tokens are decimal offsets."""
+    size = page.page_size or DEFAULT_PAGE
+    if size < 0:
+        raise invalid("page_size is negative")
+    size = min(size, MAX_PAGE)
+    offset = 0
+    if page.page_token:
+        try:
+            offset = int(page.page_token)
+        except ValueError as e:
+            raise invalid("malformed page_token") from e
+        if offset < 0:
+            raise invalid("malformed page_token")
+    return offset, size
+
+
+def page_response(offset: int, limit: int, returned: int, total: int) -> common_pb2.PageResponse:
+    nxt = offset + returned
+    more = nxt < total if total >= 0 else returned == limit
+    return common_pb2.PageResponse(next_page_token=str(nxt) if more else "", total=total)

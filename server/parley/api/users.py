@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
+from parley.domain.users import Users, user_info
+from parley.errors import invalid
+from parley.realtime.registry import Registry
+from parley.user.v1 import user_pb2, user_pb2_grpc
+
+
+class UserServicer(user_pb2_grpc.UserServiceServicer):
+    def __init__(self, authn: Authn, users: Users, registry: Registry) -> None:
+        self.authn = authn
+        self.users = users
+        self.registry = registry
+
+    @rpc
+    async def RegisterUsers(
+        self, request: user_pb2.RegisterUsersRequest, context: Ctx
+    ) -> user_pb2.RegisterUsersResponse:
+        self.authn.admin(context)
+        await self.users.register(request.users)
+        return user_pb2.RegisterUsersResponse()
+
+    @rpc
+    async def GetUsers(
+        self, request: user_pb2.GetUsersRequest, context: Ctx
+    ) -> user_pb2.GetUsersResponse:
+        self.authn.any(context)
+        rows = await self.users.get(request.user_ids)
+        return user_pb2.GetUsersResponse(users=[user_info(r) for r in rows])
+
+    @rpc
+    async def UpdateProfile(
+        self, request: user_pb2.UpdateProfileRequest, context: Ctx
+    ) -> user_pb2.UpdateProfileResponse:
+        ident = self.authn.user(context)
+        row = await self.users.update_profile(
+            ident.user_id,
+            request.nickname if request.HasField("nickname") else None,
+            request.avatar_url if request.HasField("avatar_url") else None,
+            request.extension if request.HasField("extension") else None,
+        )
+        return user_pb2.UpdateProfileResponse(user=user_info(row))
+
+    @rpc
+    async def SearchUsers(
+        self, request: user_pb2.SearchUsersRequest, context: Ctx
+    ) -> user_pb2.SearchUsersResponse:
+        self.authn.any(context)
+        if not request.keyword.strip():
+            raise invalid("keyword is required")
+        offset, limit = page_bounds(request.page)
+        rows, total = await self.users.store.search_users(request.keyword.strip(), offset, limit)
+        return user_pb2.SearchUsersResponse(
+            users=[user_info(r) for r in rows],
+            page=page_response(offset, limit, len(rows), total),
+        )
+
+    @rpc
+    async def GetOnlineStatus(
+        self, request: user_pb2.GetOnlineStatusRequest, context: Ctx
+    ) -> user_pb2.GetOnlineStatusResponse:
+        self.authn.any(context)
+        if len(request.user_ids) > 500:
+            raise invalid("at most 500 user ids")
+        return user_pb2.GetOnlineStatusResponse(
+            statuses=[self.registry.status(u) for u in request.user_ids]
+        )
+
+    @rpc
+    async def SubscribeOnlineStatus(
+        self, request: user_pb2.SubscribeOnlineStatusRequest, context: Ctx
+    ) -> user_pb2.SubscribeOnlineStatusResponse:
+        ident = self.authn.user(context)
+        session = next(
+            (
+                s
+                for s in self.registry.sessions_of(ident.user_id)
+                if s.device_id == request.device_id
+            ),
+            None,
+        )
+        if session is None:
+            raise invalid("no open stream for device_id")
+        self.registry.watch(session, request.subscribe_user_ids, request.unsubscribe_user_ids)
+        return user_pb2.SubscribeOnlineStatusResponse(
+            statuses=[self.registry.status(u) for u in request.subscribe_user_ids]
+        )
+
+    @rpc
+    async def SetGlobalReceiveOption(
+        self, request: user_pb2.SetGlobalReceiveOptionRequest, context: Ctx
+    ) -> user_pb2.SetGlobalReceiveOptionResponse:
+        ident = self.authn.user(context)
+        await self.users.set_receive_option(ident.user_id, request.option)
+        return user_pb2.SetGlobalReceiveOptionResponse()

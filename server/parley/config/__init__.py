@@ -1,0 +1,3 @@
+from parley.config.settings import MultiLoginPolicy, Settings
+
+__all__ = ["MultiLoginPolicy", "Settings"]

@@ -1,0 +1,107 @@
+"""Group commit: writes that arrive within a few milliseconds share one
+transaction (and one fsync), so throughput does not hang on one fsync per message.
+
+Each submitted write carries an `on_done` callback that runs in submission
+order right after its batch committed (or failed), before any later batch is
+written: seq settlement and pushes therefore happen in seq order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from parley.storage.batch import WriteBatch
+from parley.storage.interfaces import MessageStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Item:
+    batch: WriteBatch
+    future: asyncio.Future[None] | None
+    on_done: Callable[[bool], None] | None
+
+
+class CommitQueue:
+    def __init__(self, store: MessageStore, delay_ms: float, max_batch: int) -> None:
+        self._store = store
+        self._delay = delay_ms / 1000.0
+        self._max = max_batch
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.items = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="commit-queue")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._queue.put_nowait(None)
+        await self._task
+        self._task = None
+
+    def submit_nowait(
+        self, batch: WriteBatch, on_done: Callable[[bool], None] | None = None, wait: bool = True
+    ) -> asyncio.Future[None] | None:
+        """Enqueues without suspending (so callers keep seq order). Returns a
+        future that resolves when the batch is durable, or None if not waited."""
+        if self._task is None:
+            raise RuntimeError("commit queue is not running")
+        fut = asyncio.get_running_loop().create_future() if wait else None
+        self._queue.put_nowait(_Item(batch, fut, on_done))
+        return fut
+
+    async def submit(
+        self, batch: WriteBatch, on_done: Callable[[bool], None] | None = None
+    ) -> None:
+        fut = self.submit_nowait(batch, on_done)
+        assert fut is not None
+        await fut
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            items = [first]
+            if self._delay > 0 and self._queue.empty():
+                await asyncio.sleep(self._delay)
+            while len(items) < self._max and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    stopping = True
+                    break
+                items.append(nxt)
+            await self._commit(items)
+
+    async def _commit(self, items: list[_Item]) -> None:
+        merged = WriteBatch()
+        for it in items:
+            merged.merge(it.batch)
+        ok = True
+        err: BaseException | None = None
+        try:
+            if not merged.is_empty():
+                await self._store.write(merged)
+        except Exception as e:
+            log.exception("group commit of %d writes failed", len(items))
+            ok, err = False, e
+        self.batches += 1
+        self.items += len(items)
+        for it in items:
+            if it.on_done is not None:
+                try:
+                    it.on_done(ok)
+                except Exception:
+                    log.exception("after-commit callback failed")
+            if it.future is not None and not it.future.done():
+                if ok:
+                    it.future.set_result(None)
+                else:
+                    it.future.set_exception(err or RuntimeError("commit failed"))

@@ -1,0 +1,200 @@
+"""Appending to conversations: seq, durable write (group commit), then push.
+
+Everything that lands in a conversation (user messages and typed events) goes
+through `ConversationLog.append`, so seq order, durability and push order are
+the same for all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import OrderedDict
+
+from parley.clock import now_ms
+from parley.common.v1 import common_pb2
+from parley.domain.access import Access
+from parley.domain.commit import CommitQueue
+from parley.domain.content import search_text
+from parley.domain.push import Pusher
+from parley.domain.seqs import SeqAllocator
+from parley.gateway.v1 import gateway_pb2
+from parley.ids import ConversationRef
+from parley.msg.v1 import message_pb2, notification_pb2
+from parley.storage.batch import WriteBatch
+from parley.storage.interfaces import ConversationStore
+
+ST = common_pb2.SessionType
+MS = message_pb2.MessageStatus
+
+
+class VersionClock:
+    """Monotonic change counter behind conversation-list sync cursors."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.value = start
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+def day_of(ms: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d")
+
+
+class ConversationLog:
+    def __init__(
+        self,
+        seqs: SeqAllocator,
+        commit: CommitQueue,
+        conversations: ConversationStore,
+        access: Access,
+        pusher: Pusher,
+        versions: VersionClock,
+    ) -> None:
+        self.seqs = seqs
+        self.commit = commit
+        self.conversations = conversations
+        self.access = access
+        self.pusher = pusher
+        self.versions = versions
+        # (user, conversation) pairs whose user_conversations row surely exists.
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._known_cap = 500_000
+
+    def _remember(self, key: tuple[str, str]) -> bool:
+        """True when the pair was already known."""
+        if key in self._known:
+            self._known.move_to_end(key)
+            return True
+        self._known[key] = None
+        if len(self._known) > self._known_cap:
+            self._known.popitem(last=False)
+        return False
+
+    def member_rows(
+        self, ref: ConversationRef, user_ids: list[str], at_ms: int
+    ) -> list[dict[str, object]]:
+        """user_conversations rows to insert for users new to the conversation."""
+        rows: list[dict[str, object]] = []
+        for u in user_ids:
+            if self._remember((u, ref.conversation_id)):
+                continue
+            rows.append(
+                {
+                    "user_id": u,
+                    "conversation_id": ref.conversation_id,
+                    "session_type": ref.session_type,
+                    "peer_user_id": ref.peer_of(u)
+                    if ref.session_type == ST.SESSION_TYPE_SINGLE
+                    else "",
+                    "group_id": ref.group_id,
+                    "min_seq": 0,
+                    "has_read_seq": 0,
+                    "delivered_seq": 0,
+                    "pinned": False,
+                    "receive_option": 0,
+                    "draft": "",
+                    "draft_time_ms": 0,
+                    "extension": "",
+                    "version": self.versions.next(),
+                    "create_time_ms": at_ms,
+                }
+            )
+        return rows
+
+    def forget_member(self, user_id: str, conversation_id: str) -> None:
+        self._known.pop((user_id, conversation_id), None)
+
+    async def append(
+        self,
+        ref: ConversationRef,
+        msg: message_pb2.Message,
+        members: list[str],
+        extra: WriteBatch | None = None,
+        exclude: object | None = None,
+        wait: bool = True,
+    ) -> asyncio.Future[None] | None:
+        """Assigns the seq and ids, enqueues the durable write and returns the
+        future of its commit. `msg` is completed in place. Once the
+        conversation is loaded this does not suspend before enqueueing, so
+        appends keep their call order."""
+        seq = await self.seqs.allocate(ref.conversation_id)
+        now = now_ms()
+        msg.seq = seq
+        msg.conversation_id = ref.conversation_id
+        msg.server_time_ms = now
+        if not msg.server_msg_id:
+            msg.server_msg_id = uuid.uuid4().hex
+        if not msg.client_msg_id:
+            msg.client_msg_id = "srv-" + msg.server_msg_id
+        if not msg.send_time_ms:
+            msg.send_time_ms = now
+        msg.session_type = ref.session_type  # type: ignore[assignment]
+        if msg.status == MS.MESSAGE_STATUS_UNSPECIFIED:
+            msg.status = MS.MESSAGE_STATUS_NORMAL
+        batch = extra if extra is not None else WriteBatch()
+        batch.messages.append(
+            {
+                "conversation_id": ref.conversation_id,
+                "seq": seq,
+                "server_msg_id": msg.server_msg_id,
+                "client_msg_id": msg.client_msg_id,
+                "sender_id": msg.sender_id,
+                "session_type": ref.session_type,
+                "status": msg.status,
+                "counts_unread": msg.counts_unread,
+                "server_time_ms": now,
+                "search_text": search_text(msg.content) if msg.HasField("content") else "",
+                "body": msg.SerializeToString(),
+            }
+        )
+        version = self.versions.next()
+        batch.conversations[ref.conversation_id] = {
+            "conversation_id": ref.conversation_id,
+            "session_type": ref.session_type,
+            "max_seq": seq,
+            "version": version,
+            "update_time_ms": now,
+        }
+        if ref.session_type != ST.SESSION_TYPE_GROUP:
+            batch.user_conversations.extend(self.member_rows(ref, members, now))
+        if msg.sender_id:
+            batch.activity.add((day_of(now), msg.sender_id))
+        frame = gateway_pb2.ServerFrame()
+        if msg.HasField("notification"):
+            frame.notification.message.CopyFrom(msg)
+        else:
+            frame.message.message.CopyFrom(msg)
+        conversation_id = ref.conversation_id
+
+        def on_done(ok: bool) -> None:
+            # Stored or a known hole: either way later seqs may become visible.
+            self.seqs.settle(conversation_id, seq)
+            if ok:
+                self.pusher.push(members, frame, exclude)
+            else:
+                for u in members:
+                    self.forget_member(u, conversation_id)
+
+        return self.commit.submit_nowait(batch, on_done, wait=wait)
+
+    async def append_event(
+        self,
+        ref: ConversationRef,
+        notification: notification_pb2.Notification,
+        extra: WriteBatch | None = None,
+        members: list[str] | None = None,
+    ) -> int:
+        """Stores a typed event in the conversation and pushes it. Returns its seq."""
+        msg = message_pb2.Message(counts_unread=False, group_id=ref.group_id)
+        msg.sender_id = notification.op_user_id
+        msg.notification.CopyFrom(notification)
+        if members is None:
+            members = await self.access.recipients(ref)
+        fut = await self.append(ref, msg, members, extra)
+        assert fut is not None
+        await fut
+        return msg.seq

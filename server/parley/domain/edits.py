@@ -1,0 +1,184 @@
+"""Changes to stored messages: revoke, edit, delete, clear. Each is also a
+seq'd event, so every device learns of it by the one sync mechanism."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Sequence
+
+from parley.clock import now_ms
+from parley.config import Settings
+from parley.domain.content import search_text, validate_content
+from parley.domain.conversation_log import ConversationLog
+from parley.domain.tokens import Identity
+from parley.errors import R, denied, invalid, not_found, precondition
+from parley.ids import ConversationRef, notification_conversation_id, parse_conversation_id
+from parley.msg.v1 import content_pb2, message_pb2, msg_pb2, notification_pb2
+from parley.storage.batch import WriteBatch
+from parley.storage.interfaces import MessageStore
+
+MS = message_pb2.MessageStatus
+
+
+class Edits:
+    def __init__(self, settings: Settings, log: ConversationLog, store: MessageStore) -> None:
+        self.settings = settings
+        self.log = log
+        self.store = store
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def _load(
+        self, ident: Identity, conversation_id: str, seq: int
+    ) -> tuple[ConversationRef, message_pb2.Message]:
+        ref = await self.log.access.readable(conversation_id, ident.user_id)
+        uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
+        row = await self.store.get_one(conversation_id, seq)
+        if row is None or row.status == MS.MESSAGE_STATUS_DELETED or (uc and seq < uc.min_seq):
+            raise not_found(R.ERROR_REASON_MESSAGE_NOT_FOUND, "message not found")
+        msg = message_pb2.Message.FromString(row.body)
+        if msg.HasField("notification"):
+            raise invalid("events cannot be changed")
+        return ref, msg
+
+    @staticmethod
+    def _update(batch: WriteBatch, msg: message_pb2.Message) -> None:
+        batch.message_updates.append(
+            {
+                "b_conv": msg.conversation_id,
+                "b_seq": msg.seq,
+                "b_status": msg.status,
+                "b_body": msg.SerializeToString(),
+                "b_text": search_text(msg.content)
+                if msg.status == MS.MESSAGE_STATUS_NORMAL
+                else "",
+            }
+        )
+
+    async def revoke(self, ident: Identity, conversation_id: str, seq: int) -> int:
+        async with self._lock(conversation_id):
+            ref, msg = await self._load(ident, conversation_id, seq)
+            if msg.status == MS.MESSAGE_STATUS_REVOKED:
+                raise precondition(R.ERROR_REASON_MESSAGE_REVOKED, "message already revoked")
+            if not ident.is_admin:
+                if msg.sender_id != ident.user_id:
+                    raise denied(R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may revoke")
+                window = self.settings.messages.revoke_window_seconds * 1000
+                if now_ms() - msg.server_time_ms > window:
+                    raise precondition(
+                        R.ERROR_REASON_REVOKE_WINDOW_PASSED, "the revoke window has passed"
+                    )
+            msg.status = MS.MESSAGE_STATUS_REVOKED
+            msg.ClearField("content")
+            batch = WriteBatch()
+            self._update(batch, msg)
+            note = notification_pb2.Notification(op_user_id=ident.user_id)
+            note.message_revoked.conversation_id = conversation_id
+            note.message_revoked.seq = seq
+            note.message_revoked.revoker_user_id = ident.user_id
+            note.message_revoked.send_time_ms = msg.send_time_ms
+            return await self.log.append_event(ref, note, extra=batch)
+
+    async def edit(
+        self, ident: Identity, conversation_id: str, seq: int, content: content_pb2.Content
+    ) -> tuple[int, int]:
+        validate_content(content, self.settings.limits.max_content_bytes)
+        async with self._lock(conversation_id):
+            ref, msg = await self._load(ident, conversation_id, seq)
+            if msg.sender_id != ident.user_id:
+                raise denied(R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may edit")
+            if msg.status == MS.MESSAGE_STATUS_REVOKED:
+                raise precondition(R.ERROR_REASON_MESSAGE_REVOKED, "message was revoked")
+            msg.content.CopyFrom(content)
+            msg.edited = True
+            msg.edit_version += 1
+            batch = WriteBatch()
+            self._update(batch, msg)
+            note = notification_pb2.Notification(op_user_id=ident.user_id)
+            note.message_edited.conversation_id = conversation_id
+            note.message_edited.seq = seq
+            note.message_edited.content.CopyFrom(content)
+            note.message_edited.edit_version = msg.edit_version
+            event_seq = await self.log.append_event(ref, note, extra=batch)
+            return event_seq, msg.edit_version
+
+    async def delete(
+        self, ident: Identity, conversation_id: str, seqs: Sequence[int], scope: int
+    ) -> None:
+        if not seqs or len(seqs) > 100:
+            raise invalid("give 1 to 100 seqs")
+        if any(s < 1 for s in seqs):
+            raise invalid("seqs must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
+        unique = sorted(set(seqs))
+        if scope == msg_pb2.DeleteScope.DELETE_SCOPE_FOR_ME:
+            await self.log.access.readable(conversation_id, ident.user_id)
+            top = await self.log.seqs.visible_max(conversation_id)
+            if unique[-1] > top:
+                raise invalid("seq above the conversation's max", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
+            batch = WriteBatch()
+            batch.hidden.extend(
+                {"user_id": ident.user_id, "conversation_id": conversation_id, "seq": s}
+                for s in unique
+            )
+            await self._own_event(
+                ident.user_id, _deleted_note(ident.user_id, conversation_id, unique), batch
+            )
+            return
+        if scope != msg_pb2.DeleteScope.DELETE_SCOPE_FOR_EVERYONE:
+            raise invalid("scope must be FOR_ME or FOR_EVERYONE")
+        async with self._lock(conversation_id):
+            batch = WriteBatch()
+            target: ConversationRef | None = None
+            for s in unique:
+                target, msg = await self._load(ident, conversation_id, s)
+                if msg.sender_id != ident.user_id and not ident.is_admin:
+                    raise denied(
+                        R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may delete for everyone"
+                    )
+                msg.status = MS.MESSAGE_STATUS_DELETED
+                msg.ClearField("content")
+                self._update(batch, msg)
+            assert target is not None
+            await self.log.append_event(
+                target, _deleted_note(ident.user_id, conversation_id, unique), extra=batch
+            )
+
+    async def clear(self, ident: Identity, conversation_id: str) -> int:
+        await self.log.access.readable(conversation_id, ident.user_id)
+        uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
+        if uc is None:
+            raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")
+        top = await self.log.seqs.visible_max(conversation_id)
+        new_min = max(top + 1, uc.min_seq)
+        batch = WriteBatch()
+        version = self.log.versions.next()
+        batch.min_seq_marks[(ident.user_id, conversation_id)] = (new_min, version)
+        batch.read_marks[(ident.user_id, conversation_id)] = (top, version)
+        note = notification_pb2.Notification(op_user_id=ident.user_id)
+        note.conversation_cleared.conversation_id = conversation_id
+        note.conversation_cleared.min_seq = new_min
+        await self._own_event(ident.user_id, note, batch)
+        return new_min
+
+    async def _own_event(
+        self, user_id: str, note: notification_pb2.Notification, batch: WriteBatch
+    ) -> int:
+        """An event for the user's own devices, in their notification conversation."""
+        ref = parse_conversation_id(notification_conversation_id(user_id))
+        return await self.log.append_event(ref, note, extra=batch, members=[user_id])
+
+
+def _deleted_note(
+    user_id: str, conversation_id: str, seqs: list[int]
+) -> notification_pb2.Notification:
+    note = notification_pb2.Notification(op_user_id=user_id)
+    note.messages_deleted.conversation_id = conversation_id
+    note.messages_deleted.seqs.extend(seqs)
+    return note

@@ -1,0 +1,205 @@
+"""The send path: validate, authorize, idempotency, then append."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import grpc
+
+from parley.common.v1 import common_pb2
+from parley.config import Settings
+from parley.domain.content import validate_content
+from parley.domain.conversation_log import ConversationLog
+from parley.domain.tokens import Identity
+from parley.domain.users import Users
+from parley.errors import ParleyError, R, invalid, not_found, unavailable
+from parley.ids import (
+    ConversationRef,
+    check_client_msg_id,
+    check_user_id,
+    group_conversation_id,
+    single_conversation_id,
+)
+from parley.msg.v1 import message_pb2
+from parley.storage.interfaces import MessageStore
+from parley.storage.sql.schema import MessageRow
+
+ST = common_pb2.SessionType
+AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
+
+
+class SendPolicy(Protocol):
+    """Relations and groups decide who may send where (friendship, blacklist,
+    membership, mutes)."""
+
+    async def check_single(self, sender_id: str, recv_id: str) -> None: ...
+
+    async def check_group(self, sender_id: str, group_id: str) -> list[str]:
+        """Returns the members to push to."""
+        ...
+
+
+class OpenPolicy:
+    async def check_single(self, sender_id: str, recv_id: str) -> None:
+        return None
+
+    async def check_group(self, sender_id: str, group_id: str) -> list[str]:
+        raise ParleyError(
+            grpc.StatusCode.UNIMPLEMENTED, R.ERROR_REASON_UNIMPLEMENTED, "groups are not enabled"
+        )
+
+
+def ack_of(msg: message_pb2.Message, duplicate: bool = False) -> message_pb2.SendAck:
+    return message_pb2.SendAck(
+        client_msg_id=msg.client_msg_id,
+        server_msg_id=msg.server_msg_id,
+        conversation_id=msg.conversation_id,
+        seq=msg.seq,
+        server_time_ms=msg.server_time_ms,
+        duplicate=duplicate,
+    )
+
+
+class Messages:
+    def __init__(
+        self,
+        settings: Settings,
+        log: ConversationLog,
+        store: MessageStore,
+        users: Users,
+        policy: SendPolicy | None = None,
+    ) -> None:
+        self._settings = settings
+        self._log = log
+        self._store = store
+        self._users = users
+        self.policy: SendPolicy = policy or OpenPolicy()
+        self._inflight: dict[tuple[str, str], asyncio.Future[message_pb2.SendAck]] = {}
+        self._recent: OrderedDict[tuple[str, str], message_pb2.SendAck] = OrderedDict()
+        self._recent_cap = 100_000
+
+    async def send(
+        self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
+    ) -> message_pb2.SendAck:
+        waiter = await self.enqueue(ident, om, exclude)
+        return await waiter()
+
+    async def enqueue(
+        self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
+    ) -> AckWaiter:
+        """Validates and enqueues the message; the returned callable waits for
+        durability and gives the ack. Sends from one device that are enqueued
+        one after the other get increasing seqs."""
+        sender = ident.user_id
+        check_client_msg_id(om.client_msg_id)
+        validate_content(om.content, self._settings.limits.max_content_bytes)
+        if len(om.extensions) > 32:
+            raise invalid("at most 32 extensions")
+        key = (sender, om.client_msg_id)
+        known = self._recent.get(key)
+        if known is not None:
+            return _done(_dup(known))
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return _await_dup(pending)
+        ref, members = await self._route(sender, om)
+        # A resend after a restart or cache eviction: the store is the truth.
+        stored = await self._store.find_by_client_id(sender, om.client_msg_id)
+        if stored is not None:
+            return _done(_dup(_ack_from_row(stored)))
+        pending = self._inflight.get(key)  # another device raced us during the awaits
+        if pending is not None:
+            return _await_dup(pending)
+        fut: asyncio.Future[message_pb2.SendAck] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        msg = message_pb2.Message(
+            client_msg_id=om.client_msg_id,
+            sender_id=sender,
+            sender_platform=ident.platform,  # type: ignore[arg-type]
+            recv_id=om.recv_id if ref.session_type == ST.SESSION_TYPE_SINGLE else "",
+            group_id=ref.group_id,
+            send_time_ms=om.send_time_ms,
+            counts_unread=True,
+            need_read_receipt=om.need_read_receipt,
+        )
+        msg.content.CopyFrom(om.content)
+        if om.HasField("mentions"):
+            msg.mentions.CopyFrom(om.mentions)
+        msg.extensions.update(om.extensions)
+        try:
+            commit = await self._log.append(ref, msg, members, exclude=exclude)
+        except BaseException:
+            del self._inflight[key]
+            fut.cancel()
+            raise
+        assert commit is not None
+
+        async def wait() -> message_pb2.SendAck:
+            try:
+                await commit
+            except Exception as e:
+                self._inflight.pop(key, None)
+                err = unavailable(R.ERROR_REASON_INTERNAL, "message could not be stored; resend")
+                fut.set_exception(err)
+                fut.exception()
+                raise err from e
+            ack = ack_of(msg)
+            self._inflight.pop(key, None)
+            self._recent[key] = ack
+            if len(self._recent) > self._recent_cap:
+                self._recent.popitem(last=False)
+            fut.set_result(ack)
+            return ack
+
+        return wait
+
+    async def _route(
+        self, sender: str, om: message_pb2.OutgoingMessage
+    ) -> tuple[ConversationRef, list[str]]:
+        if om.session_type == ST.SESSION_TYPE_SINGLE:
+            check_user_id(om.recv_id, "recv_id")
+            if not await self._users.exists(om.recv_id):
+                raise not_found(R.ERROR_REASON_USER_NOT_FOUND, "receiver not found")
+            await self.policy.check_single(sender, om.recv_id)
+            cid = single_conversation_id(sender, om.recv_id)
+            users = tuple(sorted((sender, om.recv_id)))
+            ref = ConversationRef(cid, ST.SESSION_TYPE_SINGLE, users)
+            return ref, list(dict.fromkeys(users))
+        if om.session_type == ST.SESSION_TYPE_GROUP:
+            if not om.group_id:
+                raise invalid("group_id is required for group messages")
+            members = await self.policy.check_group(sender, om.group_id)
+            ref = ConversationRef(
+                group_conversation_id(om.group_id), ST.SESSION_TYPE_GROUP, (), om.group_id
+            )
+            return ref, members
+        raise invalid("session_type must be SINGLE or GROUP")
+
+
+def _dup(ack: message_pb2.SendAck) -> message_pb2.SendAck:
+    out = message_pb2.SendAck()
+    out.CopyFrom(ack)
+    out.duplicate = True
+    return out
+
+
+def _done(ack: message_pb2.SendAck) -> AckWaiter:
+    async def wait() -> message_pb2.SendAck:
+        return ack
+
+    return wait
+
+
+def _await_dup(fut: asyncio.Future[message_pb2.SendAck]) -> AckWaiter:
+    async def wait() -> message_pb2.SendAck:
+        return _dup(await asyncio.shield(fut))
+
+    return wait
+
+
+def _ack_from_row(row: MessageRow) -> message_pb2.SendAck:
+    msg = message_pb2.Message.FromString(row.body)
+    return ack_of(msg)

@@ -1,0 +1,100 @@
+"""Signed, expiring, revocable tokens (JWT, HS256 via PyJWT)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from parley.clock import now_ms
+from parley.common.v1 import common_pb2
+from parley.errors import R, unauthenticated
+from parley.storage.interfaces import TokenStore
+
+P = common_pb2.Platform
+_ALGO = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    user_id: str
+    platform: int
+    is_admin: bool
+    jti: str
+    issued_ms: int
+    expire_ms: int
+    token: str = ""
+
+
+class TokenService:
+    def __init__(self, store: TokenStore, signing_key: str) -> None:
+        self._store = store
+        self._key = signing_key
+        self._revoked: set[str] = set()
+        self._floors: dict[tuple[str, int], int] = {}
+
+    async def load(self) -> None:
+        self._revoked = await self._store.revoked_ids(now_ms())
+        self._floors = await self._store.floors()
+
+    def issue(self, user_id: str, platform: int, ttl_seconds: int, admin: bool) -> tuple[str, int]:
+        issued = now_ms()
+        expire = issued + ttl_seconds * 1000
+        claims = {
+            "sub": user_id,
+            "plt": int(platform),
+            "adm": admin,
+            "jti": uuid.uuid4().hex,
+            "iat_ms": issued,
+            "exp": expire // 1000,
+        }
+        return jwt.encode(claims, self._key, algorithm=_ALGO), expire
+
+    def verify(self, token: str) -> Identity:
+        if not token:
+            raise unauthenticated(R.ERROR_REASON_TOKEN_MISSING, "no token")
+        try:
+            claims = jwt.decode(token, self._key, algorithms=[_ALGO])
+        except jwt.ExpiredSignatureError as e:
+            raise unauthenticated(R.ERROR_REASON_TOKEN_EXPIRED, "token expired") from e
+        except jwt.InvalidTokenError as e:
+            raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "token invalid") from e
+        try:
+            ident = Identity(
+                user_id=str(claims["sub"]),
+                platform=int(claims["plt"]),
+                is_admin=bool(claims["adm"]),
+                jti=str(claims["jti"]),
+                issued_ms=int(claims["iat_ms"]),
+                expire_ms=int(claims["exp"]) * 1000,
+                token=token,
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "token invalid") from e
+        if ident.jti in self._revoked or self._below_floor(ident):
+            raise unauthenticated(R.ERROR_REASON_TOKEN_REVOKED, "token revoked")
+        return ident
+
+    def _below_floor(self, ident: Identity) -> bool:
+        floor = max(
+            self._floors.get((ident.user_id, ident.platform), 0),
+            self._floors.get((ident.user_id, P.PLATFORM_UNSPECIFIED), 0),
+        )
+        return ident.issued_ms <= floor
+
+    async def revoke(self, ident: Identity) -> None:
+        self._revoked.add(ident.jti)
+        await self._store.revoke(ident.jti, ident.expire_ms)
+
+    async def logout(self, user_id: str, platform: int) -> None:
+        """Every token of (user, platform) issued until now stops working;
+        PLATFORM_UNSPECIFIED means every platform."""
+        floor = now_ms()
+        self._floors[(user_id, platform)] = floor
+        await self._store.set_floor(user_id, platform, floor)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,137 @@
+"""Users: registration, profiles, search, blocking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+
+from parley.clock import now_ms
+from parley.common.v1 import common_pb2
+from parley.errors import ParleyError, R, invalid
+from parley.ids import check_user_id
+from parley.storage.interfaces import UserStore
+from parley.storage.sql.schema import UserRow
+from parley.user.v1 import user_pb2
+
+
+def user_info(row: UserRow) -> user_pb2.UserInfo:
+    return user_pb2.UserInfo(
+        user_id=row.user_id,
+        nickname=row.nickname,
+        avatar_url=row.avatar_url,
+        extension=row.extension,
+        create_time_ms=row.create_time_ms,
+        global_receive_option=row.global_receive_option,  # type: ignore[arg-type]
+    )
+
+
+def _check_profile(nickname: str, avatar_url: str, extension: str) -> None:
+    if len(nickname) > 128:
+        raise invalid("nickname longer than 128 chars")
+    if len(avatar_url) > 1024:
+        raise invalid("avatar_url longer than 1024 chars")
+    if len(extension) > 4096:
+        raise invalid("extension longer than 4096 chars")
+
+
+class Users:
+    def __init__(self, store: UserStore) -> None:
+        self.store = store
+        self._exists: set[str] = set()
+        self._blocked: set[str] = set()
+
+    async def load(self) -> None:
+        blocked, _ = await self.store.search_users("", 0, 1_000_000, blocked_only=True)
+        self._blocked = {u.user_id for u in blocked}
+
+    async def register(self, infos: Sequence[user_pb2.UserInfo]) -> None:
+        if not infos:
+            raise invalid("no users given")
+        if len(infos) > 1000:
+            raise invalid("at most 1000 users per call")
+        seen: set[str] = set()
+        rows = []
+        now = now_ms()
+        for info in infos:
+            check_user_id(info.user_id)
+            if info.user_id in seen:
+                raise invalid(f"user {info.user_id} given twice")
+            seen.add(info.user_id)
+            _check_profile(info.nickname, info.avatar_url, info.extension)
+            rows.append(
+                UserRow(
+                    user_id=info.user_id,
+                    nickname=info.nickname,
+                    avatar_url=info.avatar_url,
+                    extension=info.extension,
+                    create_time_ms=now,
+                    global_receive_option=info.global_receive_option,
+                )
+            )
+        try:
+            await self.store.create_users(rows)
+        except KeyError as e:
+            raise ParleyError(
+                grpc.StatusCode.ALREADY_EXISTS,
+                R.ERROR_REASON_USER_EXISTS,
+                f"user {e.args[0]} already exists",
+            ) from e
+        self._exists |= seen
+
+    async def exists(self, user_id: str) -> bool:
+        if user_id in self._exists:
+            return True
+        found = await self.store.get_users([user_id])
+        if found:
+            self._exists.add(user_id)
+            return True
+        return False
+
+    def is_blocked(self, user_id: str) -> bool:
+        return user_id in self._blocked
+
+    async def get(self, user_ids: Sequence[str]) -> list[UserRow]:
+        if len(user_ids) > 500:
+            raise invalid("at most 500 user ids")
+        return await self.store.get_users(list(user_ids))
+
+    async def update_profile(
+        self,
+        user_id: str,
+        nickname: str | None,
+        avatar_url: str | None,
+        extension: str | None,
+    ) -> UserRow:
+        _check_profile(nickname or "", avatar_url or "", extension or "")
+        fields = {
+            k: v
+            for k, v in (
+                ("nickname", nickname),
+                ("avatar_url", avatar_url),
+                ("extension", extension),
+            )
+            if v is not None
+        }
+        row = await self.store.update_user(user_id, **fields)
+        if row is None:
+            raise ParleyError(
+                grpc.StatusCode.NOT_FOUND, R.ERROR_REASON_USER_NOT_FOUND, "user not found"
+            )
+        return row
+
+    async def set_receive_option(self, user_id: str, option: int) -> None:
+        if option not in common_pb2.ReceiveOption.values():
+            raise invalid("unknown receive option")
+        await self.store.update_user(user_id, global_receive_option=option)
+
+    async def set_blocked(self, user_id: str, blocked: bool, reason: str = "") -> None:
+        row = await self.store.update_user(user_id, blocked=blocked, blocked_reason=reason)
+        if row is None:
+            raise ParleyError(
+                grpc.StatusCode.NOT_FOUND, R.ERROR_REASON_USER_NOT_FOUND, "user not found"
+            )
+        if blocked:
+            self._blocked.add(user_id)
+        else:
+            self._blocked.discard(user_id)

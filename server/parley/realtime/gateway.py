@@ -1,0 +1,316 @@
+"""The bidirectional stream: authenticate, dispatch client frames, write the
+session's queue, close with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import grpc
+
+from parley.api.base import Ctx
+from parley.clock import now_ms
+from parley.common.v1 import common_pb2
+from parley.config import Settings
+from parley.domain.conversation_log import VersionClock
+from parley.domain.messages import Messages
+from parley.domain.read_state import ReadState
+from parley.domain.tokens import Identity, TokenService
+from parley.domain.users import Users
+from parley.errors import ParleyError, R, denied, exhausted, invalid, unauthenticated, unavailable
+from parley.gateway.v1 import gateway_pb2
+from parley.realtime.registry import Registry
+from parley.realtime.sessions import CLOSE, Session, TokenBucket
+
+log = logging.getLogger("parley.gateway")
+P = common_pb2.Platform
+ST = common_pb2.SessionType
+
+
+def error_frame(request_id: str, err: ParleyError, client_msg_id: str = "") -> bytes:
+    frame = gateway_pb2.ServerFrame(request_id=request_id)
+    frame.error.code = err.code.value[0]
+    frame.error.reason = err.reason  # type: ignore[assignment]
+    frame.error.message = err.message
+    frame.error.client_msg_id = client_msg_id
+    return frame.SerializeToString()
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: TokenService,
+        users: Users,
+        registry: Registry,
+        messages: Messages,
+        read_state: ReadState,
+        versions: VersionClock,
+    ) -> None:
+        self.settings = settings
+        self.versions = versions
+        self.tokens = tokens
+        self.users = users
+        self.registry = registry
+        self.messages = messages
+        self.read_state = read_state
+        self.accepting = True
+        self._sweeper: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self.frames_in = 0
+
+    # -- life cycle -------------------------------------------------------
+
+    def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="idle-sweeper")
+
+    async def shutdown(self) -> None:
+        """Stop accepting; close every stream after its queued pushes."""
+        self.accepting = False
+        for s in self.registry.sessions():
+            s.close(unavailable(R.ERROR_REASON_SHUTTING_DOWN, "server shutting down; reconnect"))
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    async def _sweep(self) -> None:
+        idle = self.settings.limits.idle_timeout_seconds
+        period = max(0.05, min(1.0, idle / 4))
+        while True:
+            await asyncio.sleep(period)
+            cutoff = time.monotonic() - idle
+            for s in self.registry.sessions():
+                if s.last_recv < cutoff:
+                    s.close(
+                        ParleyError(
+                            grpc.StatusCode.DEADLINE_EXCEEDED,
+                            R.ERROR_REASON_IDLE_TIMEOUT,
+                            "no traffic within the idle timeout",
+                        )
+                    )
+
+    # -- logout / kick ----------------------------------------------------
+
+    @staticmethod
+    def _kicked_frame(reason: int, by_platform: int = 0) -> bytes:
+        frame = gateway_pb2.ServerFrame()
+        frame.kicked.reason = reason  # type: ignore[assignment]
+        frame.kicked.by_platform = by_platform  # type: ignore[assignment]
+        return frame.SerializeToString()
+
+    def _kick(self, s: Session, reason: int, by_platform: int = 0) -> None:
+        s.close(
+            unauthenticated(reason, common_pb2.ErrorReason.Name(reason)),  # type: ignore[arg-type]
+            final=self._kicked_frame(reason, by_platform),
+        )
+        self.registry.remove(s)
+
+    async def logout(self, user_id: str, platform: int) -> int:
+        await self.tokens.logout(user_id, platform)
+        n = 0
+        for s in self.registry.sessions_of(user_id):
+            if platform in (P.PLATFORM_UNSPECIFIED, s.platform):
+                self._kick(s, R.ERROR_REASON_TOKEN_REVOKED)
+                n += 1
+        return n
+
+    def close_user(self, user_id: str, reason: int) -> int:
+        sessions = self.registry.sessions_of(user_id)
+        for s in sessions:
+            self._kick(s, reason)
+        return len(sessions)
+
+    def close_token(self, jti: str) -> None:
+        for s in self.registry.sessions():
+            if isinstance(s.ident, Identity) and s.ident.jti == jti:
+                self._kick(s, R.ERROR_REASON_TOKEN_REVOKED)
+
+    # -- the stream -------------------------------------------------------
+
+    async def connect(self, request_iterator: Any, context: Ctx) -> None:
+        if not self.accepting:
+            err = unavailable(R.ERROR_REASON_SHUTTING_DOWN, "server shutting down")
+            await context.abort_with_status(err.to_status())
+        try:
+            session = await self._authenticate(context)
+        except ParleyError as e:
+            await context.abort_with_status(e.to_status())
+            return
+        reader = asyncio.get_running_loop().create_task(self._read(session, context))
+        try:
+            queue = session.queue
+            while True:
+                data = await queue.get()
+                if data is CLOSE or (not data and session.closed):
+                    break
+                await context.write(data)
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except Exception:
+            # The transport went away: nothing to tell the client.
+            log.debug("stream write failed", exc_info=True)
+        finally:
+            reader.cancel()
+            session.closed = True
+            self.registry.remove(session)
+        if session.close_error is not None:
+            await context.abort_with_status(session.close_error.to_status())
+
+    async def _authenticate(self, context: Ctx) -> Session:
+        limits = self.settings.limits
+        try:
+            first = await asyncio.wait_for(context.read(), limits.auth_timeout_seconds)
+        except TimeoutError as e:
+            raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "no auth frame in time") from e
+        if first is grpc.aio.EOF or not isinstance(first, gateway_pb2.ClientFrame):
+            raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "stream ended before auth")
+        if first.WhichOneof("body") != "auth":
+            raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "the first frame must be auth")
+        auth = first.auth
+        ident = self.tokens.verify(auth.token)
+        if ident.is_admin:
+            raise denied(R.ERROR_REASON_PERMISSION_DENIED, "admin tokens cannot open a stream")
+        if auth.platform != ident.platform:
+            raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "platform does not match the token")
+        if not 1 <= len(auth.device_id) <= 128:
+            raise invalid("device_id must be 1-128 chars")
+        if self.users.is_blocked(ident.user_id):
+            raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
+        session = Session(
+            ident,
+            ident.user_id,
+            ident.platform,
+            auth.device_id,
+            auth.sdk_version[:64],
+            limits.send_queue_frames,
+            TokenBucket(limits.send_rate_per_second, limits.send_burst),
+            now_ms(),
+        )
+        replaced, kicked = self.registry.add(session)
+        for old in replaced:
+            old.close(unavailable(R.ERROR_REASON_KICKED, "replaced by a new stream of this device"))
+        for old in kicked:
+            old.close(
+                unauthenticated(R.ERROR_REASON_KICKED, "another login took this slot"),
+                final=self._kicked_frame(R.ERROR_REASON_KICKED, ident.platform),
+            )
+            if isinstance(old.ident, Identity):
+                await self.tokens.revoke(old.ident)
+        hello = gateway_pb2.ServerFrame(request_id=first.request_id)
+        hello.session.server_time_ms = now_ms()
+        hello.session.user_id = ident.user_id
+        hello.session.platform = ident.platform  # type: ignore[assignment]
+        hello.session.device_id = auth.device_id
+        hello.session.conversations_version = self.versions.value
+        hello.session.heartbeat_interval_ms = int(limits.heartbeat_interval_seconds * 1000)
+        hello.session.idle_timeout_ms = int(limits.idle_timeout_seconds * 1000)
+        hello.session.max_frame_bytes = limits.max_frame_bytes
+        hello.session.node_id = self.settings.node_id
+        await context.write(hello.SerializeToString())
+        return session
+
+    async def _read(self, session: Session, context: Ctx) -> None:
+        try:
+            while not session.closed:
+                frame = await context.read()
+                if frame is grpc.aio.EOF:
+                    break
+                session.last_recv = time.monotonic()
+                self.frames_in += 1
+                await self._dispatch(session, frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("stream read ended", exc_info=True)
+        session.close()
+
+    async def _dispatch(self, session: Session, frame: gateway_pb2.ClientFrame) -> None:
+        rid = frame.request_id
+        kind = frame.WhichOneof("body")
+        try:
+            if len(rid) > 64:
+                raise invalid("request_id longer than 64 chars")
+            if kind == "send":
+                await self._send(session, rid, frame.send)
+            elif kind == "ping":
+                pong = gateway_pb2.ServerFrame(request_id=rid)
+                pong.pong.client_time_ms = frame.ping.client_time_ms
+                pong.pong.server_time_ms = now_ms()
+                session.send(pong.SerializeToString())
+            elif kind == "mark_read":
+                self._spawn(self._mark_read(session, rid, frame.mark_read))
+            elif kind == "delivery_ack":
+                da = frame.delivery_ack
+                await self.read_state.ack_delivery(
+                    session.user_id, da.conversation_id, da.delivered_seq
+                )
+            elif kind == "typing":
+                await self._typing(session, frame.typing)
+            elif kind == "subscribe_presence":
+                sp = frame.subscribe_presence
+                if len(sp.subscribe_user_ids) > 1000:
+                    raise invalid("at most 1000 users per subscription")
+                self.registry.watch(session, sp.subscribe_user_ids, sp.unsubscribe_user_ids)
+                snap = gateway_pb2.ServerFrame(request_id=rid)
+                snap.presence_snapshot.statuses.extend(
+                    self.registry.status(u) for u in sp.subscribe_user_ids
+                )
+                session.send(snap.SerializeToString())
+            elif kind == "auth":
+                raise invalid("already authenticated")
+            else:
+                raise invalid("unknown frame kind")
+        except ParleyError as e:
+            cmid = frame.send.message.client_msg_id if kind == "send" else ""
+            session.send(error_frame(rid, e, cmid))
+
+    async def _send(self, session: Session, rid: str, send: gateway_pb2.SendFrame) -> None:
+        if not session.rate.take():
+            raise exhausted(R.ERROR_REASON_RATE_LIMITED, "send rate exceeded; slow down")
+        ident = session.ident
+        assert isinstance(ident, Identity)
+        # Enqueued in frame order (so one device's messages keep their order);
+        # the ack is written when the group commit is durable.
+        waiter = await self.messages.enqueue(ident, send.message, exclude=session)
+        cmid = send.message.client_msg_id
+
+        async def finish() -> None:
+            try:
+                ack = await waiter()
+            except ParleyError as e:
+                session.send(error_frame(rid, e, cmid))
+                return
+            out = gateway_pb2.ServerFrame(request_id=rid)
+            out.send_ack.ack.CopyFrom(ack)
+            session.send(out.SerializeToString())
+
+        self._spawn(finish())
+
+    async def _mark_read(self, session: Session, rid: str, mr: gateway_pb2.MarkReadFrame) -> None:
+        try:
+            seq, unread = await self.read_state.mark_read(
+                session.user_id, mr.conversation_id, mr.has_read_seq, exclude=session
+            )
+        except ParleyError as e:
+            session.send(error_frame(rid, e))
+            return
+        out = gateway_pb2.ServerFrame(request_id=rid)
+        out.mark_read_result.conversation_id = mr.conversation_id
+        out.mark_read_result.has_read_seq = seq
+        out.mark_read_result.unread_count = unread
+        session.send(out.SerializeToString())
+
+    async def _typing(self, session: Session, typing: gateway_pb2.TypingFrame) -> None:
+        ref = await self.read_state.access.readable(typing.conversation_id, session.user_id)
+        out = gateway_pb2.ServerFrame()
+        out.typing.conversation_id = typing.conversation_id
+        out.typing.user_id = session.user_id
+        out.typing.typing = typing.typing
+        targets = [u for u in await self.read_state.access.recipients(ref) if u != session.user_id]
+        self.registry.push(targets, out)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)

@@ -1,0 +1,145 @@
+"""Who is online where: sessions by user and device, multi-login policy,
+presence watchers, and push."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from parley.common.v1 import common_pb2
+from parley.config import MultiLoginPolicy
+from parley.gateway.v1 import gateway_pb2
+from parley.realtime.sessions import Session
+from parley.user.v1 import user_pb2
+
+P = common_pb2.Platform
+_PC = {P.PLATFORM_WINDOWS, P.PLATFORM_MACOS, P.PLATFORM_LINUX}
+_MOBILE = {P.PLATFORM_IOS, P.PLATFORM_ANDROID}
+_PAD = {P.PLATFORM_IPAD, P.PLATFORM_ANDROID_PAD}
+_WEB = {P.PLATFORM_WEB, P.PLATFORM_MINI_PROGRAM}
+
+
+def platform_class(platform: int) -> str:
+    if platform in _PC:
+        return "pc"
+    if platform in _MOBILE:
+        return "mobile"
+    if platform in _PAD:
+        return "pad"
+    if platform in _WEB:
+        return "web"
+    return "other"
+
+
+def conflicts(policy: MultiLoginPolicy, new: int, old: int) -> bool:
+    """Whether a new login on platform `new` kicks an existing one on `old`."""
+    if policy == MultiLoginPolicy.NO_KICK:
+        return False
+    if policy == MultiLoginPolicy.ONE_PER_PLATFORM:
+        return new == old
+    if policy == MultiLoginPolicy.ONE_PER_CLASS:
+        return platform_class(new) == platform_class(old)
+    if policy == MultiLoginPolicy.PCS_COEXIST:
+        return new not in _PC and old not in _PC
+    return False
+
+
+class Registry:
+    def __init__(self, policy: MultiLoginPolicy) -> None:
+        self.policy = policy
+        self._by_user: dict[str, dict[str, Session]] = {}
+        self._watchers: dict[str, set[Session]] = {}
+        self.on_presence: Callable[[str, bool], None] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._by_user.values())
+
+    def online_users(self) -> int:
+        return len(self._by_user)
+
+    def sessions(self) -> list[Session]:
+        return [s for d in self._by_user.values() for s in d.values()]
+
+    def sessions_of(self, user_id: str) -> list[Session]:
+        return list(self._by_user.get(user_id, {}).values())
+
+    def add(self, session: Session) -> tuple[list[Session], list[Session]]:
+        """Registers the session. Returns (replaced, kicked): sessions of the
+        same device that it replaces, and other devices the policy logs out."""
+        devices = self._by_user.setdefault(session.user_id, {})
+        was_online = bool(devices)
+        replaced, kicked = [], []
+        for dev, old in list(devices.items()):
+            if dev == session.device_id:
+                replaced.append(old)
+                del devices[dev]
+            elif conflicts(self.policy, session.platform, old.platform):
+                kicked.append(old)
+                del devices[dev]
+        devices[session.device_id] = session
+        if not was_online:
+            self._presence_changed(session.user_id)
+        return replaced, kicked
+
+    def remove(self, session: Session) -> None:
+        for target in session.watching:
+            watchers = self._watchers.get(target)
+            if watchers is not None:
+                watchers.discard(session)
+                if not watchers:
+                    del self._watchers[target]
+        session.watching.clear()
+        devices = self._by_user.get(session.user_id)
+        if devices is None or devices.get(session.device_id) is not session:
+            return
+        del devices[session.device_id]
+        if not devices:
+            del self._by_user[session.user_id]
+            self._presence_changed(session.user_id)
+
+    def status(self, user_id: str) -> user_pb2.OnlineStatus:
+        devices = self._by_user.get(user_id, {})
+        return user_pb2.OnlineStatus(
+            user_id=user_id,
+            online=bool(devices),
+            platforms=sorted({s.platform for s in devices.values()}),  # type: ignore[misc]
+        )
+
+    def watch(self, session: Session, add: Iterable[str], remove: Iterable[str]) -> None:
+        for target in remove:
+            session.watching.discard(target)
+            watchers = self._watchers.get(target)
+            if watchers is not None:
+                watchers.discard(session)
+        for target in add:
+            if len(session.watching) >= 1000:
+                break
+            session.watching.add(target)
+            self._watchers.setdefault(target, set()).add(session)
+
+    def _presence_changed(self, user_id: str) -> None:
+        if self.on_presence is not None:
+            self.on_presence(user_id, user_id in self._by_user)
+        watchers = self._watchers.get(user_id)
+        if not watchers:
+            return
+        frame = gateway_pb2.ServerFrame()
+        frame.presence.status.CopyFrom(self.status(user_id))
+        data = frame.SerializeToString()
+        for s in list(watchers):
+            s.send(data)
+
+    def push(
+        self, user_ids: Iterable[str], frame: gateway_pb2.ServerFrame, exclude: object | None = None
+    ) -> int:
+        data: bytes | None = None
+        n = 0
+        for u in user_ids:
+            devices = self._by_user.get(u)
+            if not devices:
+                continue
+            if data is None:
+                data = frame.SerializeToString()
+            for s in devices.values():
+                if s is not exclude and s.send(data):
+                    n += 1
+        return n

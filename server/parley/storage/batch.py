@@ -1,0 +1,64 @@
+"""What one group commit writes, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class WriteBatch:
+    # Rows for the messages table (MessageRow columns).
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    # conversation_id -> ConversationRow columns (upserted: max_seq/version only grow).
+    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # UserConversationRow columns; inserted when missing, never overwritten.
+    user_conversations: list[dict[str, Any]] = field(default_factory=list)
+    # (user_id, conversation_id) -> (has_read_seq, version); only ever raised.
+    read_marks: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    # (user_id, conversation_id) -> delivered_seq; only ever raised.
+    delivered_marks: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (user_id, conversation_id) -> (min_seq, version); only ever raised.
+    min_seq_marks: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    # Rewrites of stored messages (edit, revoke, delete for everyone).
+    message_updates: list[dict[str, Any]] = field(default_factory=list)
+    # Delete-for-me rows.
+    hidden: list[dict[str, Any]] = field(default_factory=list)
+    # (day, user_id) pairs for activity statistics.
+    activity: set[tuple[str, str]] = field(default_factory=set)
+
+    def merge(self, other: WriteBatch) -> None:
+        self.messages.extend(other.messages)
+        for cid, row in other.conversations.items():
+            cur = self.conversations.get(cid)
+            if cur is None:
+                self.conversations[cid] = dict(row)
+            else:
+                cur["max_seq"] = max(cur["max_seq"], row["max_seq"])
+                cur["version"] = max(cur["version"], row["version"])
+                cur["update_time_ms"] = max(cur["update_time_ms"], row["update_time_ms"])
+        self.user_conversations.extend(other.user_conversations)
+        for key, (seq, ver) in other.read_marks.items():
+            old = self.read_marks.get(key)
+            self.read_marks[key] = (max(seq, old[0]), max(ver, old[1])) if old else (seq, ver)
+        for key, seq in other.delivered_marks.items():
+            self.delivered_marks[key] = max(seq, self.delivered_marks.get(key, 0))
+        for key, (seq, ver) in other.min_seq_marks.items():
+            old = self.min_seq_marks.get(key)
+            self.min_seq_marks[key] = (max(seq, old[0]), max(ver, old[1])) if old else (seq, ver)
+        self.message_updates.extend(other.message_updates)
+        self.hidden.extend(other.hidden)
+        self.activity |= other.activity
+
+    def is_empty(self) -> bool:
+        return not (
+            self.messages
+            or self.conversations
+            or self.user_conversations
+            or self.read_marks
+            or self.delivered_marks
+            or self.min_seq_marks
+            or self.message_updates
+            or self.hidden
+            or self.activity
+        )
