@@ -50,8 +50,9 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
+        start_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         env = {**os.environ, "PARLEY_ADMIN_SECRET": self.admin_secret, **self.env}
-        log = open(self.log_path, "ab")  # noqa: SIM115 (the child owns it)
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -69,9 +70,10 @@ class ServerProcess:
         )
         log.close()
         deadline = time.monotonic() + timeout
-        start_offset = 0
         while time.monotonic() < deadline:
-            text = self.log_path.read_text(errors="replace")[start_offset:]
+            with open(self.log_path, "rb") as f:
+                f.seek(start_offset)
+                text = f.read().decode(errors="replace")
             found = re.findall(r"listening on 127\.0\.0\.1:(\d+)", text)
             if found:
                 self.port = int(found[-1])
@@ -127,7 +129,9 @@ class Api:
         self.admin_token = ""
 
     async def login_admin(self) -> str:
-        resp = await self.auth.GetAdminToken(auth_pb2.GetAdminTokenRequest(secret=self.admin_secret))
+        resp = await self.auth.GetAdminToken(
+            auth_pb2.GetAdminTokenRequest(secret=self.admin_secret)
+        )
         self.admin_token = resp.token
         return resp.token
 
@@ -158,7 +162,7 @@ class Device:
         self.token = token
         self.platform = platform
         self.device_id = device_id
-        self.channel = grpc.aio.insecure_channel(address)
+        self.channel: grpc.aio.Channel | None = None
         self._out: asyncio.Queue[gateway_pb2.ClientFrame | None] = asyncio.Queue()
         self.frames: asyncio.Queue[gateway_pb2.ServerFrame] = asyncio.Queue()
         self.answers: dict[str, asyncio.Future[gateway_pb2.ServerFrame]] = {}
@@ -178,6 +182,9 @@ class Device:
             yield f
 
     async def open(self, timeout: float = 10.0) -> gateway_pb2.SessionFrame:
+        # Created here, inside the running loop: an aio channel belongs to the
+        # loop it was made in.
+        self.channel = grpc.aio.insecure_channel(self.address)
         stub = gateway_pb2_grpc.GatewayServiceStub(self.channel)
         self.call = stub.Connect(self._outgoing())
         auth = gateway_pb2.ClientFrame(request_id="auth")
@@ -246,7 +253,9 @@ class Device:
         m.content.text.text = text
         return await self.request(frame)
 
-    async def next_frame(self, kind: str | None = None, timeout: float = 10.0) -> gateway_pb2.ServerFrame:
+    async def next_frame(
+        self, kind: str | None = None, timeout: float = 10.0
+    ) -> gateway_pb2.ServerFrame:
         """The next pushed frame (of the given body kind, skipping others)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -275,7 +284,8 @@ class Device:
             self.reader.cancel()
         if self.call is not None:
             self.call.cancel()
-        await self.channel.close()
+        if self.channel is not None:
+            await self.channel.close()
 
 
 async def pull_all(

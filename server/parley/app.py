@@ -20,6 +20,7 @@ from parley.admin.v1 import admin_pb2
 from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
+from parley.api.decoding import DecodingInterceptor, safe_decoder
 from parley.api.messages import MsgServicer
 from parley.api.users import UserServicer
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
@@ -209,14 +210,14 @@ class App:
 
 async def start_app(settings: Settings) -> App:
     settings = resolve_secrets(settings)
-    server = grpc.aio.server(options=server_options(settings))
+    server = grpc.aio.server(options=server_options(settings), interceptors=[DecodingInterceptor()])
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     core = await build_core(settings)
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
-        request_deserializer=gateway_pb2.ClientFrame.FromString,
+        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString),
         response_serializer=_passthrough,
     )
     server.add_generic_rpc_handlers(

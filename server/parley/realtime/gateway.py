@@ -138,19 +138,28 @@ class Gateway:
             await context.abort_with_status(e.to_status())
             return
         reader = asyncio.get_running_loop().create_task(self._read(session, context))
+        me = asyncio.current_task()
+        session.writer = me
         try:
             queue = session.queue
             while True:
                 data = await queue.get()
-                if data is CLOSE or (not data and session.closed):
+                if data is CLOSE:
                     break
                 await context.write(data)
-        except (asyncio.CancelledError, grpc.aio.AbortError):
+        except asyncio.CancelledError:
+            # Cancelled by Session.abandon (we end the call with its status) or
+            # by gRPC because the call is gone (nothing left to do).
+            if session.close_error is None or me is None or not me.cancelling():
+                raise
+            me.uncancel()
+        except grpc.aio.AbortError:
             raise
         except Exception:
             # The transport went away: nothing to tell the client.
             log.debug("stream write failed", exc_info=True)
         finally:
+            session.writer = None
             reader.cancel()
             session.closed = True
             self.registry.remove(session)
@@ -218,6 +227,9 @@ class Gateway:
                     break
                 session.last_recv = time.monotonic()
                 self.frames_in += 1
+                if not isinstance(frame, gateway_pb2.ClientFrame):
+                    session.close(invalid("frame could not be decoded"))
+                    break
                 await self._dispatch(session, frame)
         except asyncio.CancelledError:
             raise

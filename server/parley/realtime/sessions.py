@@ -9,6 +9,7 @@ from parley.errors import ParleyError
 
 # Queue sentinel: drain what is queued, then end the stream.
 CLOSE = b""
+ABANDON_AFTER_SECONDS = 5.0
 
 
 class TokenBucket:
@@ -44,6 +45,7 @@ class Session:
         "sdk_version",
         "user_id",
         "watching",
+        "writer",
     )
 
     def __init__(
@@ -69,6 +71,8 @@ class Session:
         self.last_recv = time.monotonic()
         self.connect_ms = connect_ms
         self.watching: set[str] = set()
+        # The task writing this stream; cancelled when the client stops reading.
+        self.writer: asyncio.Task[object] | None = None
 
     def send(self, data: bytes) -> bool:
         """Queues a serialized ServerFrame; a full queue closes the stream
@@ -95,6 +99,17 @@ class Session:
         if final:
             self._force(final)
         self._force(CLOSE)
+        if error is not None:
+            # A client that never reads would keep the stream (and its queue)
+            # forever: give the close a few seconds to drain, then cut it.
+            asyncio.get_running_loop().call_later(ABANDON_AFTER_SECONDS, self.abandon)
+
+    def abandon(self) -> None:
+        """Stops writing at once; the handler then ends the call with the close status."""
+        writer = self.writer
+        if writer is not None and not writer.done():
+            self.writer = None
+            writer.cancel()
 
     def _force(self, data: bytes) -> None:
         # Closing must not be refused by a full queue: drop the oldest frame.

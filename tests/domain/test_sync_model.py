@@ -1,0 +1,290 @@
+"""Model-based test of seq, sync and idempotency: random sends (stream and
+unary), resends, disconnects, reconnects and reads across users and devices;
+after a final sync every device's view equals the model and the server's log,
+each message exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from parley.gateway.v1 import gateway_pb2
+from parley.msg.v1 import message_pb2, msg_pb2
+from tests.harness import ST, Api, Device, P, ServerProcess, bearer, new_user_id, pull_all
+
+USERS = 3
+PLATFORMS = (P.PLATFORM_IOS, P.PLATFORM_MACOS)
+
+
+def cid_of(a: str, b: str) -> str:
+    lo, hi = sorted((a, b))
+    return f"si_{lo}_{hi}"
+
+
+@dataclass
+class Entry:
+    seq: int
+    server_msg_id: str
+    text: str  # "" for events
+
+
+@dataclass
+class LocalDevice:
+    """What a client keeps: messages by conversation and seq."""
+
+    user: str
+    platform: int
+    name: str
+    conn: Device | None = None
+    store: dict[str, dict[int, str]] = field(default_factory=dict)
+    pushed_this_connection: set[tuple[str, int]] = field(default_factory=set)
+
+
+class SyncMachine(RuleBasedStateMachine):
+    server: ServerProcess
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.api = self.run(self._api())
+        self.users = [new_user_id("m") for _ in range(USERS)]
+        self.run(self.api.register(*self.users))
+        self.tokens = {
+            (u, p): self.run(self.api.token(u, p)) for u in self.users for p in PLATFORMS
+        }
+        self.devices = [
+            LocalDevice(u, p, f"{u}-{i}") for u in self.users for i, p in enumerate(PLATFORMS)
+        ]
+        self.log: dict[str, list[Entry]] = {}
+        self.read: dict[tuple[str, str], int] = {}
+        self.sent: list[tuple[str, str, str, message_pb2.SendAck]] = []
+
+    def run(self, coro):  # type: ignore[no-untyped-def]
+        return self.loop.run_until_complete(coro)
+
+    async def _api(self) -> Api:
+        api = Api(self.server.address, self.server.admin_secret)
+        await api.login_admin()
+        return api
+
+    # -- client behaviour -------------------------------------------------
+
+    def absorb_pushes(self, dev: LocalDevice) -> None:
+        if dev.conn is None:
+            return
+        for frame in dev.conn.drain():
+            kind = frame.WhichOneof("body")
+            if kind not in ("message", "notification"):
+                continue
+            msg = getattr(frame, kind).message
+            key = (msg.conversation_id, msg.seq)
+            assert key not in dev.pushed_this_connection, f"pushed twice: {key}"
+            dev.pushed_this_connection.add(key)
+            dev.store.setdefault(msg.conversation_id, {})[msg.seq] = msg.server_msg_id
+
+    async def sync(self, dev: LocalDevice) -> None:
+        """Reconnect-style sync: compare seqs, pull what is missing."""
+        token = self.tokens[(dev.user, dev.platform)]
+        seqs = await self.api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
+        for state in seqs.seqs:
+            local = dev.store.setdefault(state.conversation_id, {})
+            missing = [s for s in range(1, state.max_seq + 1) if s not in local]
+            if not missing:
+                continue
+            for m in await pull_all(self.api, token, state.conversation_id, state.max_seq):
+                if m.seq in local:
+                    assert local[m.seq] == m.server_msg_id, "a seq changed identity"
+                elif not m.placeholder:
+                    local[m.seq] = m.server_msg_id
+
+    # -- rules ------------------------------------------------------------
+
+    @initialize()
+    def start(self) -> None:
+        pass
+
+    @rule(d=st.integers(0, USERS * 2 - 1))
+    def connect(self, d: int) -> None:
+        dev = self.devices[d]
+        if dev.conn is not None:
+            return
+        dev.conn = Device(
+            self.api.address, self.tokens[(dev.user, dev.platform)], dev.platform, dev.name
+        )
+        dev.pushed_this_connection = set()
+        self.run(dev.conn.open())
+        self.run(self.sync(dev))
+
+    @rule(d=st.integers(0, USERS * 2 - 1))
+    def disconnect(self, d: int) -> None:
+        dev = self.devices[d]
+        if dev.conn is None:
+            return
+        self.absorb_pushes(dev)
+        self.run(dev.conn.close())
+        dev.conn = None
+
+    @rule(
+        s=st.integers(0, USERS - 1),
+        r=st.integers(0, USERS - 1),
+        d=st.integers(0, 1),
+        via_stream=st.booleans(),
+    )
+    def send(self, s: int, r: int, d: int, via_stream: bool) -> None:
+        sender, recv = self.users[s], self.users[r]
+        if sender == recv:
+            return
+        dev = self.devices[s * 2 + d]
+        text = f"msg-{uuid.uuid4().hex[:8]}"
+        cmid = uuid.uuid4().hex
+        ack = self.run(self._send(dev, sender, recv, text, cmid, via_stream))
+        cid = cid_of(sender, recv)
+        log = self.log.setdefault(cid, [])
+        assert ack.seq == len(log) + 1, (ack.seq, len(log))
+        assert not ack.duplicate
+        log.append(Entry(ack.seq, ack.server_msg_id, text))
+        self.sent.append((sender, recv, cmid, ack))
+        if dev.conn is not None:
+            # The sending device gets the ack instead of a push.
+            dev.store.setdefault(cid, {})[ack.seq] = ack.server_msg_id
+
+    async def _send(
+        self, dev: LocalDevice, sender: str, recv: str, text: str, cmid: str, via_stream: bool
+    ) -> message_pb2.SendAck:
+        if via_stream and dev.conn is not None:
+            frame = await dev.conn.send_text(recv, text, client_msg_id=cmid)
+            assert frame.HasField("send_ack"), frame
+            return frame.send_ack.ack
+        req = msg_pb2.SendMessageRequest()
+        req.message.client_msg_id = cmid
+        req.message.session_type = ST.SESSION_TYPE_SINGLE
+        req.message.recv_id = recv
+        req.message.content.text.text = text
+        token = self.tokens[(sender, dev.platform)]
+        return (await self.api.msg.SendMessage(req, metadata=bearer(token))).ack
+
+    @rule(i=st.integers(0, 10_000), via_stream=st.booleans())
+    def resend(self, i: int, via_stream: bool) -> None:
+        if not self.sent:
+            return
+        sender, recv, cmid, original = self.sent[i % len(self.sent)]
+        dev = self.devices[self.users.index(sender) * 2]
+        ack = self.run(self._send(dev, sender, recv, "ignored", cmid, via_stream))
+        assert ack.duplicate
+        assert (ack.seq, ack.server_msg_id) == (original.seq, original.server_msg_id)
+
+    @rule(u=st.integers(0, USERS - 1), peer=st.integers(0, USERS - 1), back=st.integers(0, 3))
+    def mark_read(self, u: int, peer: int, back: int) -> None:
+        user, other = self.users[u], self.users[peer]
+        cid = cid_of(user, other)
+        log = self.log.get(cid)
+        if user == other or not log:
+            return
+        target = max(0, len(log) - back)
+        token = self.tokens[(user, PLATFORMS[0])]
+        resp = self.run(
+            self.api.msg.MarkRead(
+                msg_pb2.MarkReadRequest(conversation_id=cid, has_read_seq=target),
+                metadata=bearer(token),
+            )
+        )
+        before = self.read.get((user, cid), 0)
+        expect = max(before, target)
+        assert resp.has_read_seq == expect
+        if expect > before:
+            self.read[(user, cid)] = expect
+            # The read receipt is a seq'd event in the conversation.
+            state = self.run(
+                self.api.msg.GetSeqs(
+                    msg_pb2.GetSeqsRequest(conversation_ids=[cid]), metadata=bearer(token)
+                )
+            ).seqs[0]
+            assert state.max_seq == len(log) + 1
+            top = self.run(pull_all(self.api, token, cid, state.max_seq))[-1]
+            assert top.notification.read_receipt.has_read_seq == expect
+            log.append(Entry(top.seq, top.server_msg_id, ""))
+
+    @invariant()
+    def pushes_are_consistent(self) -> None:
+        for dev in self.devices:
+            self.absorb_pushes(dev)
+            for cid, seqs in dev.store.items():
+                log = self.log.get(cid, [])
+                for seq, smid in seqs.items():
+                    assert seq <= len(log) and log[seq - 1].server_msg_id == smid
+
+    def teardown(self) -> None:
+        try:
+            self.run(self._final_check())
+        finally:
+            for dev in self.devices:
+                if dev.conn is not None:
+                    self.run(dev.conn.close())
+            self.run(self.api.close())
+            self.loop.close()
+
+    async def _final_check(self) -> None:
+        for dev in self.devices:
+            if dev.conn is None:
+                dev.conn = Device(
+                    self.api.address, self.tokens[(dev.user, dev.platform)], dev.platform, dev.name
+                )
+                dev.pushed_this_connection = set()
+                await dev.conn.open()
+            ping = gateway_pb2.ClientFrame()
+            ping.ping.client_time_ms = 1
+            await dev.conn.request(ping)  # every push queued before this is now here
+            self.absorb_pushes(dev)
+            await self.sync(dev)
+            mine = {cid: log for cid, log in self.log.items() if dev.user in cid.split("_")[1:]}
+            assert set(c for c, s in dev.store.items() if s) == set(mine)
+            for cid, log in mine.items():
+                assert dev.store[cid] == {e.seq: e.server_msg_id for e in log}, cid
+            token = self.tokens[(dev.user, dev.platform)]
+            seqs = await self.api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
+            for state in seqs.seqs:
+                assert state.has_read_seq == self.read.get((dev.user, state.conversation_id), 0)
+                log = self.log[state.conversation_id]
+                unread = sum(
+                    1
+                    for e in log
+                    if e.text
+                    and e.seq > state.has_read_seq
+                    and not self._sent_by(dev.user, state.conversation_id, e.seq)
+                )
+                assert state.unread_count == unread
+                server = await pull_all(self.api, token, state.conversation_id, state.max_seq)
+                assert [(m.seq, m.server_msg_id) for m in server] == [
+                    (e.seq, e.server_msg_id) for e in log
+                ]
+                texts = [m.content.text.text for m in server]
+                assert texts == [e.text for e in log]
+
+    def _sent_by(self, user: str, cid: str, seq: int) -> bool:
+        return any(
+            s == user and cid_of(s, r) == cid and ack.seq == seq for s, r, _, ack in self.sent
+        )
+
+
+def test_sync_model(server: ServerProcess) -> None:
+    SyncMachine.server = server
+    run_state_machine_as_test(
+        SyncMachine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
