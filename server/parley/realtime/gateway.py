@@ -224,7 +224,10 @@ class Gateway:
             while not session.closed:
                 frame = await context.read()
                 if frame is grpc.aio.EOF:
-                    break
+                    # Half-close: the client sends no more but may still
+                    # listen. Pending answers and pushes keep flowing until
+                    # it cancels or the idle timeout ends the stream.
+                    return
                 session.last_recv = time.monotonic()
                 self.frames_in += 1
                 if not isinstance(frame, gateway_pb2.ClientFrame):
