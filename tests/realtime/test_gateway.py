@@ -337,3 +337,20 @@ async def test_slow_consumer_is_closed_not_buffered(fresh_server: ServerProcess)
 async def _never():  # type: ignore[no-untyped-def]
     await asyncio.sleep(60)
     yield gateway_pb2.ClientFrame()
+
+
+async def test_kick_by_a_login_with_the_same_token_keeps_the_token(api: Api) -> None:
+    """Regression: the kick revoked the token the new device was using."""
+    from parley.msg.v1 import msg_pb2
+
+    _, token = await _user(api)
+    first = await _open(api, token, device="phone-1")
+    second = await _open(api, token, device="phone-2")
+    await first.next_frame("kicked")
+    seqs = await api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
+    assert list(seqs.seqs) == []
+    ping = gateway_pb2.ClientFrame()
+    ping.ping.client_time_ms = 1
+    assert (await second.request(ping)).HasField("pong")
+    await first.close()
+    await second.close()

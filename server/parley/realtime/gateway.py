@@ -204,7 +204,9 @@ class Gateway:
                 unauthenticated(R.ERROR_REASON_KICKED, "another login took this slot"),
                 final=self._kicked_frame(R.ERROR_REASON_KICKED, ident.platform),
             )
-            if isinstance(old.ident, Identity):
+            # Revoke the kicked device's token, unless the new login uses the
+            # same token (it would lock the new device out too).
+            if isinstance(old.ident, Identity) and old.ident.jti != ident.jti:
                 await self.tokens.revoke(old.ident)
         hello = gateway_pb2.ServerFrame(request_id=first.request_id)
         hello.session.server_time_ms = now_ms()

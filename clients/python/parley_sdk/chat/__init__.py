@@ -1,0 +1,1 @@
+"""`parley-chat`, the terminal client (``python -m parley_sdk.chat``)."""

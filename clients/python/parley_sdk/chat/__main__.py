@@ -1,0 +1,5 @@
+"""``python -m parley_sdk.chat``."""
+
+from parley_sdk.chat.app import main
+
+main()
