@@ -276,14 +276,13 @@ class Device:
         return self.status
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._out.put(None)
-        if self.reader is not None:
-            with contextlib.suppress(Exception, asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self.reader), 2.0)
-            self.reader.cancel()
+        # A half-close alone keeps the stream open for pushes: cancel it.
         if self.call is not None:
             self.call.cancel()
+        if self.reader is not None:
+            with contextlib.suppress(Exception, asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self.reader), 2.0)
+            self.reader.cancel()
         if self.channel is not None:
             await self.channel.close()
 

@@ -1,23 +1,21 @@
-"""Model-based test of seq, sync and idempotency: random sends (stream and
-unary), resends, disconnects, reconnects and reads across users and devices;
-after a final sync every device's view equals the model and the server's log,
-each message exactly once."""
+"""Model-based test of seq, sync and idempotency: hypothesis generates
+programs of random sends (stream and unary), resends, disconnects, reconnects
+and reads across users and devices; a model predicts every seq, and after a
+final sync every device's view must equal the model and the server's log,
+each message exactly once.
+
+The program runs in the test session's event loop (grpc.aio channels belong
+to one loop), so it is a list of operations drawn by hypothesis rather than a
+RuleBasedStateMachine, which cannot await; hypothesis still shrinks failures
+to the shortest program."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
 
 from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import message_pb2, msg_pb2
@@ -25,6 +23,7 @@ from tests.harness import ST, Api, Device, P, ServerProcess, bearer, new_user_id
 
 USERS = 3
 PLATFORMS = (P.PLATFORM_IOS, P.PLATFORM_MACOS)
+DEVICES = USERS * len(PLATFORMS)
 
 
 def cid_of(a: str, b: str) -> str:
@@ -41,7 +40,7 @@ class Entry:
 
 @dataclass
 class LocalDevice:
-    """What a client keeps: messages by conversation and seq."""
+    """What a client keeps: message ids by conversation and seq."""
 
     user: str
     platform: int
@@ -51,32 +50,52 @@ class LocalDevice:
     pushed_this_connection: set[tuple[str, int]] = field(default_factory=set)
 
 
-class SyncMachine(RuleBasedStateMachine):
-    server: ServerProcess
+Op = tuple[str, int, int, int, bool]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.api = self.run(self._api())
-        self.users = [new_user_id("m") for _ in range(USERS)]
-        self.run(self.api.register(*self.users))
-        self.tokens = {
-            (u, p): self.run(self.api.token(u, p)) for u in self.users for p in PLATFORMS
-        }
-        self.devices = [
-            LocalDevice(u, p, f"{u}-{i}") for u in self.users for i, p in enumerate(PLATFORMS)
-        ]
+ops = st.one_of(
+    st.tuples(
+        st.just("connect"), st.integers(0, DEVICES - 1), st.just(0), st.just(0), st.just(False)
+    ),
+    st.tuples(
+        st.just("disconnect"), st.integers(0, DEVICES - 1), st.just(0), st.just(0), st.just(False)
+    ),
+    st.tuples(
+        st.just("send"),
+        st.integers(0, USERS - 1),
+        st.integers(0, USERS - 1),
+        st.integers(0, 1),
+        st.booleans(),
+    ),
+    st.tuples(st.just("resend"), st.integers(0, 10_000), st.just(0), st.just(0), st.booleans()),
+    st.tuples(
+        st.just("read"),
+        st.integers(0, USERS - 1),
+        st.integers(0, USERS - 1),
+        st.integers(0, 3),
+        st.just(False),
+    ),
+)
+
+
+class Model:
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.users: list[str] = []
+        self.tokens: dict[tuple[str, int], str] = {}
+        self.devices: list[LocalDevice] = []
         self.log: dict[str, list[Entry]] = {}
         self.read: dict[tuple[str, str], int] = {}
         self.sent: list[tuple[str, str, str, message_pb2.SendAck]] = []
 
-    def run(self, coro):  # type: ignore[no-untyped-def]
-        return self.loop.run_until_complete(coro)
-
-    async def _api(self) -> Api:
-        api = Api(self.server.address, self.server.admin_secret)
-        await api.login_admin()
-        return api
+    async def setup(self) -> None:
+        self.users = [new_user_id("m") for _ in range(USERS)]
+        await self.api.register(*self.users)
+        for u in self.users:
+            for p in PLATFORMS:
+                self.tokens[(u, p)] = await self.api.token(u, p)
+        self.devices = [
+            LocalDevice(u, p, f"{u}-{i}") for u in self.users for i, p in enumerate(PLATFORMS)
+        ]
 
     # -- client behaviour -------------------------------------------------
 
@@ -99,8 +118,7 @@ class SyncMachine(RuleBasedStateMachine):
         seqs = await self.api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
         for state in seqs.seqs:
             local = dev.store.setdefault(state.conversation_id, {})
-            missing = [s for s in range(1, state.max_seq + 1) if s not in local]
-            if not missing:
+            if all(s in local for s in range(1, state.max_seq + 1)):
                 continue
             for m in await pull_all(self.api, token, state.conversation_id, state.max_seq):
                 if m.seq in local:
@@ -108,14 +126,31 @@ class SyncMachine(RuleBasedStateMachine):
                 elif not m.placeholder:
                     local[m.seq] = m.server_msg_id
 
-    # -- rules ------------------------------------------------------------
+    def check_pushes(self) -> None:
+        for dev in self.devices:
+            self.absorb_pushes(dev)
+            for cid, seqs in dev.store.items():
+                log = self.log.get(cid, [])
+                for seq, smid in seqs.items():
+                    assert seq <= len(log) and log[seq - 1].server_msg_id == smid
 
-    @initialize()
-    def start(self) -> None:
-        pass
+    # -- operations -------------------------------------------------------
 
-    @rule(d=st.integers(0, USERS * 2 - 1))
-    def connect(self, d: int) -> None:
+    async def apply(self, op: Op) -> None:
+        kind, a, b, c, flag = op
+        if kind == "connect":
+            await self.connect(a)
+        elif kind == "disconnect":
+            await self.disconnect(a)
+        elif kind == "send":
+            await self.send(a, b, c, flag)
+        elif kind == "resend":
+            await self.resend(a, flag)
+        elif kind == "read":
+            await self.mark_read(a, b, c)
+        self.check_pushes()
+
+    async def connect(self, d: int) -> None:
         dev = self.devices[d]
         if dev.conn is not None:
             return
@@ -123,32 +158,25 @@ class SyncMachine(RuleBasedStateMachine):
             self.api.address, self.tokens[(dev.user, dev.platform)], dev.platform, dev.name
         )
         dev.pushed_this_connection = set()
-        self.run(dev.conn.open())
-        self.run(self.sync(dev))
+        await dev.conn.open()
+        await self.sync(dev)
 
-    @rule(d=st.integers(0, USERS * 2 - 1))
-    def disconnect(self, d: int) -> None:
+    async def disconnect(self, d: int) -> None:
         dev = self.devices[d]
         if dev.conn is None:
             return
         self.absorb_pushes(dev)
-        self.run(dev.conn.close())
+        await dev.conn.close()
         dev.conn = None
 
-    @rule(
-        s=st.integers(0, USERS - 1),
-        r=st.integers(0, USERS - 1),
-        d=st.integers(0, 1),
-        via_stream=st.booleans(),
-    )
-    def send(self, s: int, r: int, d: int, via_stream: bool) -> None:
+    async def send(self, s: int, r: int, d: int, via_stream: bool) -> None:
         sender, recv = self.users[s], self.users[r]
         if sender == recv:
             return
-        dev = self.devices[s * 2 + d]
+        dev = self.devices[s * len(PLATFORMS) + d]
         text = f"msg-{uuid.uuid4().hex[:8]}"
         cmid = uuid.uuid4().hex
-        ack = self.run(self._send(dev, sender, recv, text, cmid, via_stream))
+        ack = await self._send(dev, sender, recv, text, cmid, via_stream)
         cid = cid_of(sender, recv)
         log = self.log.setdefault(cid, [])
         assert ack.seq == len(log) + 1, (ack.seq, len(log))
@@ -174,18 +202,16 @@ class SyncMachine(RuleBasedStateMachine):
         token = self.tokens[(sender, dev.platform)]
         return (await self.api.msg.SendMessage(req, metadata=bearer(token))).ack
 
-    @rule(i=st.integers(0, 10_000), via_stream=st.booleans())
-    def resend(self, i: int, via_stream: bool) -> None:
+    async def resend(self, i: int, via_stream: bool) -> None:
         if not self.sent:
             return
         sender, recv, cmid, original = self.sent[i % len(self.sent)]
-        dev = self.devices[self.users.index(sender) * 2]
-        ack = self.run(self._send(dev, sender, recv, "ignored", cmid, via_stream))
+        dev = self.devices[self.users.index(sender) * len(PLATFORMS)]
+        ack = await self._send(dev, sender, recv, "ignored", cmid, via_stream)
         assert ack.duplicate
         assert (ack.seq, ack.server_msg_id) == (original.seq, original.server_msg_id)
 
-    @rule(u=st.integers(0, USERS - 1), peer=st.integers(0, USERS - 1), back=st.integers(0, 3))
-    def mark_read(self, u: int, peer: int, back: int) -> None:
+    async def mark_read(self, u: int, peer: int, back: int) -> None:
         user, other = self.users[u], self.users[peer]
         cid = cid_of(user, other)
         log = self.log.get(cid)
@@ -193,11 +219,9 @@ class SyncMachine(RuleBasedStateMachine):
             return
         target = max(0, len(log) - back)
         token = self.tokens[(user, PLATFORMS[0])]
-        resp = self.run(
-            self.api.msg.MarkRead(
-                msg_pb2.MarkReadRequest(conversation_id=cid, has_read_seq=target),
-                metadata=bearer(token),
-            )
+        resp = await self.api.msg.MarkRead(
+            msg_pb2.MarkReadRequest(conversation_id=cid, has_read_seq=target),
+            metadata=bearer(token),
         )
         before = self.read.get((user, cid), 0)
         expect = max(before, target)
@@ -205,50 +229,30 @@ class SyncMachine(RuleBasedStateMachine):
         if expect > before:
             self.read[(user, cid)] = expect
             # The read receipt is a seq'd event in the conversation.
-            state = self.run(
-                self.api.msg.GetSeqs(
+            state = (
+                await self.api.msg.GetSeqs(
                     msg_pb2.GetSeqsRequest(conversation_ids=[cid]), metadata=bearer(token)
                 )
             ).seqs[0]
             assert state.max_seq == len(log) + 1
-            top = self.run(pull_all(self.api, token, cid, state.max_seq))[-1]
+            top = (await pull_all(self.api, token, cid, state.max_seq))[-1]
             assert top.notification.read_receipt.has_read_seq == expect
             log.append(Entry(top.seq, top.server_msg_id, ""))
 
-    @invariant()
-    def pushes_are_consistent(self) -> None:
-        for dev in self.devices:
-            self.absorb_pushes(dev)
-            for cid, seqs in dev.store.items():
-                log = self.log.get(cid, [])
-                for seq, smid in seqs.items():
-                    assert seq <= len(log) and log[seq - 1].server_msg_id == smid
+    # -- the final comparison ---------------------------------------------
 
-    def teardown(self) -> None:
-        try:
-            self.run(self._final_check())
-        finally:
-            for dev in self.devices:
-                if dev.conn is not None:
-                    self.run(dev.conn.close())
-            self.run(self.api.close())
-            self.loop.close()
-
-    async def _final_check(self) -> None:
+    async def final_check(self) -> None:
         for dev in self.devices:
             if dev.conn is None:
-                dev.conn = Device(
-                    self.api.address, self.tokens[(dev.user, dev.platform)], dev.platform, dev.name
-                )
-                dev.pushed_this_connection = set()
-                await dev.conn.open()
+                await self.connect(self.devices.index(dev))
+            assert dev.conn is not None
             ping = gateway_pb2.ClientFrame()
             ping.ping.client_time_ms = 1
             await dev.conn.request(ping)  # every push queued before this is now here
             self.absorb_pushes(dev)
             await self.sync(dev)
             mine = {cid: log for cid, log in self.log.items() if dev.user in cid.split("_")[1:]}
-            assert set(c for c, s in dev.store.items() if s) == set(mine)
+            assert {c for c, s in dev.store.items() if s} == set(mine)
             for cid, log in mine.items():
                 assert dev.store[cid] == {e.seq: e.server_msg_id for e in log}, cid
             token = self.tokens[(dev.user, dev.platform)]
@@ -268,23 +272,35 @@ class SyncMachine(RuleBasedStateMachine):
                 assert [(m.seq, m.server_msg_id) for m in server] == [
                     (e.seq, e.server_msg_id) for e in log
                 ]
-                texts = [m.content.text.text for m in server]
-                assert texts == [e.text for e in log]
+                assert [m.content.text.text for m in server] == [e.text for e in log]
 
     def _sent_by(self, user: str, cid: str, seq: int) -> bool:
         return any(
             s == user and cid_of(s, r) == cid and ack.seq == seq for s, r, _, ack in self.sent
         )
 
+    async def close(self) -> None:
+        for dev in self.devices:
+            if dev.conn is not None:
+                await dev.conn.close()
+                dev.conn = None
 
-def test_sync_model(server: ServerProcess) -> None:
-    SyncMachine.server = server
-    run_state_machine_as_test(
-        SyncMachine,
-        settings=settings(
-            max_examples=25,
-            stateful_step_count=40,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(program=st.lists(ops, min_size=1, max_size=40))
+async def test_sync_model(server: ServerProcess, program: list[Op]) -> None:
+    api = Api(server.address, server.admin_secret)
+    await api.login_admin()
+    model = Model(api)
+    await model.setup()
+    try:
+        for op in program:
+            await model.apply(op)
+        await model.final_check()
+    finally:
+        await model.close()
+        await api.close()
