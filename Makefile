@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint fmt gen gen-check proto-check services bench bench-full clean
+.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full clean
 
 $(STAMP): requirements-dev.txt pyproject.toml gen/python/pyproject.toml $(wildcard clients/python/pyproject.toml)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,8 +46,15 @@ test: install lint proto-check gen-check
 	scripts/test-deps.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest $(PYTEST_ARGS)
 
+# The storage contract suites need the engines too (they fail, never skip, without them).
 test-fast: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	scripts/services.sh start
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow and not cluster" $(PYTEST_ARGS)
+
+# Cluster mode end to end: gateways, workers and the engines as separate processes.
+test-cluster: install
+	scripts/services.sh start
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m cluster $(PYTEST_ARGS)
 
 bench: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short

@@ -9,6 +9,5 @@ command -v mvn >/dev/null || { echo "mvn is required for the Kotlin client test"
 if [ -f clients/ts/package-lock.json ] && [ ! -d clients/ts/node_modules ]; then
   (cd clients/ts && npm ci --no-audit --no-fund)
 fi
-if [ -x scripts/services.sh ] && [ "${PARLEY_NEEDS_SERVICES:-0}" = 1 ]; then
-  scripts/services.sh start
-fi
+# The storage contract suites and the cluster tests run on the real engines.
+scripts/services.sh start

@@ -1,11 +1,53 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.harness import Api, ServerProcess
+from tests.engines import (  # noqa: F401  (fixtures for every suite on the engines)
+    mongo_db,
+    redis_client,
+    redis_prefix,
+    sql_engine,
+    sql_engines,
+)
+from tests.harness import REPO, Api, ServerProcess
+
+SERVICE_VARS = (
+    "PARLEY_TEST_REDIS_URL",
+    "PARLEY_TEST_POSTGRES_URL",
+    "PARLEY_TEST_MYSQL_URL",
+    "PARLEY_TEST_MONGO_URL",
+    "PARLEY_TEST_NATS_URL",
+)
+
+
+def load_service_env() -> dict[str, str]:
+    """The engines' URLs: from the environment, else from the env file that
+    scripts/services.sh writes. A missing engine fails the test: the suites
+    that need one never skip."""
+    env_file = Path(os.environ.get("PARLEY_SERVICES_DIR", REPO / ".services")) / "env"
+    if env_file.is_file():
+        for line in env_file.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                os.environ.setdefault(key, value)
+    missing = [k for k in SERVICE_VARS if not os.environ.get(k)]
+    if missing:
+        pytest.fail(
+            f"engines not configured: {', '.join(missing)} unset and no {env_file}; "
+            "start them with `scripts/services.sh start` (make test does)",
+            pytrace=False,
+        )
+    return {k: os.environ[k] for k in SERVICE_VARS}
+
+
+@pytest.fixture(scope="session")
+def service_env() -> dict[str, str]:
+    return load_service_env()
 
 
 @pytest.fixture(scope="session")

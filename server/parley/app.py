@@ -9,44 +9,66 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from parley.admin.v1 import admin_pb2
+from parley.admin.v1 import admin_pb2, admin_pb2_grpc
+from parley.api.admin import AdminServicer
 from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
+from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
+from parley.api.relations import RelationServicer
 from parley.api.users import UserServicer
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
 from parley.clock import now_ms
 from parley.config import Settings
 from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from parley.domain.access import Access
+from parley.domain.admin import Admin
 from parley.domain.commit import CommitQueue
 from parley.domain.conversation_log import ConversationLog, VersionClock
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
+from parley.domain.groups import Groups, SendRules
 from parley.domain.messages import Messages
+from parley.domain.pipeline import MessagePipeline, SeqService
+from parley.domain.push import Pusher
 from parley.domain.read_state import ReadState
+from parley.domain.relations import Relations
 from parley.domain.seqs import SeqAllocator
+from parley.domain.stats import Statistics, StatsRecorder
 from parley.domain.sync import Sync
 from parley.domain.tokens import TokenService, new_secret
 from parley.domain.users import Users
 from parley.gateway.v1 import gateway_pb2
-from parley.group.v1 import group_pb2
+from parley.group.v1 import group_pb2, group_pb2_grpc
+from parley.hooks import Hooks, OfflinePush, SendHooks
+from parley.hooks.presence import presence_hook
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
+from parley.observability.exporter import MetricsServer
+from parley.observability.metrics import REGISTRY, RuntimeCollector
+from parley.observability.requests import RequestInterceptor
 from parley.realtime.gateway import Gateway
 from parley.realtime.registry import Registry
-from parley.relation.v1 import relation_pb2
+from parley.relation.v1 import relation_pb2, relation_pb2_grpc
+from parley.storage.interfaces import MessageStore, TokenStore
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url
+from parley.storage.sql.groups import SqlGroupStore
+from parley.storage.sql.push import SqlPushStore
+from parley.storage.sql.relations import SqlRelationStore
+from parley.storage.sql.stats import SqlStatsStore
 from parley.user.v1 import user_pb2, user_pb2_grpc
+
+if TYPE_CHECKING:
+    from parley.cluster import ClusterParts
 
 log = logging.getLogger("parley")
 
@@ -90,7 +112,15 @@ def resolve_secrets(settings: Settings) -> Settings:
         if not key:
             key, _ = _stored_secret(settings.data_dir / "token_key")
     auth = settings.auth.model_copy(update={"admin_secret": admin, "token_secret": key})
-    return settings.model_copy(update={"auth": auth})
+    hooks = settings.hooks
+    if hooks.url and not hooks.secret:
+        if settings.mode != "embedded":
+            raise SystemExit("cluster mode with hooks needs PARLEY_HOOKS__SECRET")
+        path = settings.data_dir / "hook_secret"
+        secret, created = _stored_secret(path)
+        print(f"parley: hook secret {'created' if created else 'read'} at {path}", flush=True)
+        hooks = hooks.model_copy(update={"secret": secret})
+    return settings.model_copy(update={"auth": auth, "hooks": hooks})
 
 
 @dataclass
@@ -112,29 +142,64 @@ class Core:
     conversations: Conversations
     gateway: Gateway
     authn: Authn
+    relations: Relations
+    groups: Groups
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    hooks: Hooks | None = None
+    admin: Admin | None = None
+    statistics: Statistics | None = None
+    # Cluster mode: engines, bus, push router, worker (parley.cluster).
+    cluster: ClusterParts | None = None
 
 
 async def build_core(settings: Settings) -> Core:
+    """The services of a gRPC node: embedded, or a cluster gateway (role
+    "gateway", or "all" which also runs the workers)."""
     url = settings.storage.database_url or sqlite_url(settings.data_dir)
     stores = await open_sql(url, settings.storage.sqlite_synchronous)
+    cluster: ClusterParts | None = None
+    message_store: MessageStore = stores.messages
+    token_store: TokenStore = stores.tokens
+    if settings.mode == "cluster":
+        from parley.cluster import open_cluster
+
+        cluster = await open_cluster(settings, stores)
+        message_store = cluster.messages
+        if cluster.tokens is not None:
+            token_store = cluster.tokens
+    # Embedded: every write; cluster: state-only writes (read and delivery
+    # marks, settings), which go straight to the stores.
     commit = CommitQueue(
-        stores.messages, settings.messages.commit_delay_ms, settings.messages.commit_max_batch
+        message_store, settings.messages.commit_delay_ms, settings.messages.commit_max_batch
     )
     commit.start()
-    tokens = TokenService(stores.tokens, settings.auth.token_secret)
+    tokens = TokenService(token_store, settings.auth.token_secret)
     await tokens.load()
     users = Users(stores.users)
     await users.load()
     registry = Registry(settings.auth.multi_login_policy)
     access = Access()
-    seqs = SeqAllocator(stores.messages.max_seq)
     versions = VersionClock(await stores.conversations.max_version())
-    log_ = ConversationLog(seqs, commit, stores.conversations, access, registry, versions)
-    messages = Messages(settings, log_, stores.messages, users)
-    sync = Sync(access, seqs, stores.messages, stores.conversations)
+    seqs: SeqService
+    pusher: Pusher = registry
+    pipeline: MessagePipeline | None = None
+    if cluster is not None:
+        await cluster.start_gateway(registry)
+        assert cluster.pipeline is not None and cluster.router is not None
+        seqs, pusher, pipeline = cluster.seqs, cluster.router, cluster.pipeline
+        if settings.role == "all":
+            cluster.start_worker()
+    else:
+        seqs = SeqAllocator(stores.messages.max_seq)
+    log_ = ConversationLog(seqs, commit, stores.conversations, access, pusher, versions, pipeline)
+    messages = Messages(settings, log_, message_store, users)
+    relations = Relations(settings, SqlRelationStore(stores.engine), users, log_)
+    groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
+    access.groups = groups
+    messages.policy = SendRules(relations, groups)
+    sync = Sync(access, seqs, message_store, stores.conversations)
     read_state = ReadState(access, log_, sync)
-    edits = Edits(settings, log_, stores.messages)
+    edits = Edits(settings, log_, message_store)
     conversations = Conversations(log_, sync)
     gateway = Gateway(settings, tokens, users, registry, messages, read_state, versions)
     gateway.start()
@@ -154,10 +219,58 @@ async def build_core(settings: Settings) -> Core:
         conversations=conversations,
         gateway=gateway,
         authn=Authn(tokens, users),
+        relations=relations,
+        groups=groups,
+        cluster=cluster,
     )
+    await _attach_operations(core)
+    if cluster is not None and cluster.router is not None:
+        # Presence routes in Redis, next to the webhook presence hook.
+        router, hook = cluster.router, registry.on_presence
+
+        def presence(user_id: str, online: bool) -> None:
+            router.presence_changed(user_id, online)
+            if hook is not None:
+                hook(user_id, online)
+
+        registry.on_presence = presence
     if settings.messages.retention_days > 0:
         core.background.append(asyncio.get_running_loop().create_task(_retention(core)))
     return core
+
+
+async def _attach_operations(core: Core) -> None:
+    """Statistics recording, webhooks and the operator services."""
+    settings, registry = core.settings, core.registry
+    recorder = StatsRecorder(core.commit)
+    core.log.observer = recorder
+    registry.on_connect = lambda session: recorder.connected(session.user_id)
+    hooks = Hooks(settings.hooks, settings.node_id)
+    push_store = SqlPushStore(core.stores.engine)
+    push = OfflinePush(hooks, registry.is_online, push_store, core.users.store)
+    send_hooks = SendHooks(hooks, push, settings.limits.max_content_bytes)
+    if send_hooks.enabled:
+        core.messages.hooks = send_hooks
+    registry.on_presence = presence_hook(hooks, registry)
+    core.relations.hooks = hooks
+    core.groups.hooks = hooks
+    core.hooks = hooks
+    core.admin = Admin(
+        settings, core.users, registry, core.gateway, core.log, push if push.enabled else None
+    )
+    core.statistics = Statistics(SqlStatsStore(core.stores.engine), core.users.store)
+    await hooks.start()
+
+
+def _runtime_figures(core: Core) -> dict[str, float]:
+    return {
+        "parley_streams_open": len(core.registry),
+        "parley_online_users": core.registry.online_users(),
+        "parley_hook_queue_depth": core.hooks.queue_depth() if core.hooks else 0,
+        "parley_commit_batches": core.commit.batches,
+        "parley_commit_writes": core.commit.items,
+        "parley_frames_in": core.gateway.frames_in,
+    }
 
 
 async def _retention(core: Core) -> None:
@@ -165,7 +278,8 @@ async def _retention(core: Core) -> None:
     while True:
         cutoff = now_ms() - days * 86_400_000
         try:
-            n = await core.stores.messages.delete_older_than(cutoff)
+            store = core.cluster.messages if core.cluster else core.stores.messages
+            n = await store.delete_older_than(cutoff)
             if n:
                 log.info("retention: deleted %d messages older than %d days", n, days)
         except Exception:
@@ -197,20 +311,34 @@ class App:
     server: grpc.aio.Server
     health: health_aio.HealthServicer
     port: int
+    metrics: MetricsServer | None = None
+    collector: RuntimeCollector | None = None
 
     async def stop(self) -> None:
-        await self.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+        # Every service (not only "") reports NOT_SERVING while draining.
+        await self.health.enter_graceful_shutdown()
         await self.core.gateway.shutdown()
         await self.server.stop(self.core.settings.grace_seconds)
         for task in self.core.background:
             task.cancel()
+        if self.core.hooks is not None:
+            await self.core.hooks.stop(self.core.settings.grace_seconds)
         await self.core.commit.stop()
+        if self.core.cluster is not None:
+            await self.core.cluster.stop(self.core.settings.grace_seconds)
+        if self.metrics is not None:
+            await self.metrics.stop()
+        if self.collector is not None:
+            REGISTRY.unregister(self.collector)
         await self.core.stores.close()
 
 
 async def start_app(settings: Settings) -> App:
     settings = resolve_secrets(settings)
-    server = grpc.aio.server(options=server_options(settings), interceptors=[DecodingInterceptor()])
+    server = grpc.aio.server(
+        options=server_options(settings),
+        interceptors=[RequestInterceptor(), DecodingInterceptor()],
+    )
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -227,7 +355,13 @@ async def start_app(settings: Settings) -> App:
         AuthServicer(settings, core.authn, core.gateway), server
     )
     user_pb2_grpc.add_UserServiceServicer_to_server(
-        UserServicer(core.authn, core.users, core.registry), server
+        UserServicer(core.authn, core.users, core.registry, core.relations), server
+    )
+    relation_pb2_grpc.add_RelationServiceServicer_to_server(
+        RelationServicer(core.authn, core.relations), server
+    )
+    group_pb2_grpc.add_GroupServiceServicer_to_server(
+        GroupServicer(core.authn, core.groups), server
     )
     msg_pb2_grpc.add_MsgServiceServicer_to_server(
         MsgServicer(core.authn, core.messages, core.sync, core.read_state, core.edits), server
@@ -235,7 +369,10 @@ async def start_app(settings: Settings) -> App:
     conversation_pb2_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(core.authn, core.conversations), server
     )
-    register_unimplemented(server)
+    assert core.admin is not None and core.statistics is not None
+    admin_pb2_grpc.add_AdminServiceServicer_to_server(
+        AdminServicer(core.authn, core.admin, core.statistics, core.registry), server
+    )
     reflection.enable_server_reflection(
         (
             *SERVICE_NAMES,
@@ -248,33 +385,32 @@ async def start_app(settings: Settings) -> App:
     if port == 0:
         raise SystemExit(f"cannot listen on {settings.listen}")
     await server.start()
+    app = App(core, server, health_servicer, port)
+    app.collector = RuntimeCollector(lambda: _runtime_figures(core))
+    REGISTRY.register(app.collector)
+    if settings.metrics.enabled:
+        app.metrics = MetricsServer(settings.metrics.listen)
+        mport = await app.metrics.start()
+        print(f"parley: metrics on http://{app.metrics.host}:{mport}/metrics", flush=True)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return App(core, server, health_servicer, port)
+    return app
 
 
-def register_unimplemented(server: grpc.aio.Server) -> None:
-    """Areas not implemented yet answer UNIMPLEMENTED (the generated bases do)."""
-    from parley.admin.v1 import admin_pb2_grpc
-    from parley.group.v1 import group_pb2_grpc
-    from parley.relation.v1 import relation_pb2_grpc
+async def start_worker(settings: Settings) -> ClusterParts:
+    """Cluster role "worker": the JetStream consumers only (no gRPC port)."""
+    settings = resolve_secrets(settings)
+    from parley.cluster import open_cluster
 
-    relation_pb2_grpc.add_RelationServiceServicer_to_server(
-        relation_pb2_grpc.RelationServiceServicer(), server
-    )
-    group_pb2_grpc.add_GroupServiceServicer_to_server(group_pb2_grpc.GroupServiceServicer(), server)
-    admin_pb2_grpc.add_AdminServiceServicer_to_server(admin_pb2_grpc.AdminServiceServicer(), server)
+    stores = await open_sql(settings.storage.database_url, settings.storage.sqlite_synchronous)
+    cluster = await open_cluster(settings, stores)
+    cluster.start_worker()
+    return cluster
 
 
-async def serve(settings: Settings) -> None:
+async def _until_signal() -> None:
     import signal
 
-    app = await start_app(settings)
-    host = settings.listen.rsplit(":", 1)[0]
-    print(
-        f"parley: listening on {host}:{app.port} (mode {settings.mode}, data {settings.data_dir})",
-        flush=True,
-    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -282,4 +418,22 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     print("parley: shutting down", flush=True)
+
+
+async def serve(settings: Settings) -> None:
+    if settings.mode == "cluster" and settings.role == "worker":
+        cluster = await start_worker(settings)
+        print(f"parley: worker {settings.node_id} ready (mode cluster)", flush=True)
+        await _until_signal()
+        await cluster.stop(settings.grace_seconds)
+        return
+    app = await start_app(settings)
+    host = settings.listen.rsplit(":", 1)[0]
+    role = f", role {settings.role}" if settings.mode == "cluster" else ""
+    print(
+        f"parley: listening on {host}:{app.port} "
+        f"(mode {settings.mode}{role}, data {settings.data_dir})",
+        flush=True,
+    )
+    await _until_signal()
     await app.stop()

@@ -73,9 +73,15 @@ async def test_kill9_after_acks_loses_nothing(fresh_server: ServerProcess) -> No
     again = await dev.send_text(b, "msg-1", client_msg_id="k-1")
     assert again.send_ack.ack.duplicate
     assert again.send_ack.ack.seq == acks[1].send_ack.ack.seq
-    # New messages continue after the highest stored seq.
+    # New messages continue after the highest stored seq. (+1 is b's read
+    # receipt; the resend above, caught by the writer rather than the recent
+    # cache, left its allocated seq as a hole: a placeholder, never a stall.)
     nxt = await dev.send_text(b, "after restart")
-    assert nxt.send_ack.ack.seq == max(expected[cid_ab]) + 2  # +1 is b's read receipt
+    receipt_seq = max(expected[cid_ab]) + 1
+    assert nxt.send_ack.ack.seq == receipt_seq + 2
+    tail = await pull_all(api, tb, cid_ab, nxt.send_ack.ack.seq)
+    assert [m.seq for m in tail[-3:]] == [receipt_seq, receipt_seq + 1, receipt_seq + 2]
+    assert tail[-2].placeholder and tail[-1].content.text.text == "after restart"
     await dev.close()
     await api.close()
 

@@ -123,7 +123,13 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
             offset,
             limit,
         )
-        msgs = [visible_message(r.body, r.status, False, ident.user_id) for r in rows]
+        access = self.sync.access
+        msgs = [
+            visible_message(r.body, r.status, False, ident.user_id)
+            for r in rows
+            # Former group members keep their row (for their history): nothing after they left.
+            if await access.visible_top(ident.user_id, r.conversation_id, r.seq) >= r.seq
+        ]
         found = [m for m in msgs if m is not None]
         return msg_pb2.SearchMessagesResponse(
             messages=found, page=page_response(offset, limit, len(rows), -1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
+from parley.domain.relations import Relations
 from parley.domain.users import Users, user_info
 from parley.errors import invalid
 from parley.realtime.registry import Registry
@@ -8,10 +9,13 @@ from parley.user.v1 import user_pb2, user_pb2_grpc
 
 
 class UserServicer(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, authn: Authn, users: Users, registry: Registry) -> None:
+    def __init__(
+        self, authn: Authn, users: Users, registry: Registry, relations: Relations | None = None
+    ) -> None:
         self.authn = authn
         self.users = users
         self.registry = registry
+        self.relations = relations
 
     @rpc
     async def RegisterUsers(
@@ -40,6 +44,8 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
             request.avatar_url if request.HasField("avatar_url") else None,
             request.extension if request.HasField("extension") else None,
         )
+        if self.relations is not None:
+            await self.relations.profile_changed(row)
         return user_pb2.UpdateProfileResponse(user=user_info(row))
 
     @rpc

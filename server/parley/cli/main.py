@@ -1,12 +1,13 @@
-"""`parley` command line: `parley serve` starts the server."""
+"""`parley` command line: `parley serve` starts the server, `parley admin`
+operates a running one."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from pathlib import Path
 
+from parley.cli import admin
 from parley.config import Settings
 
 
@@ -17,14 +18,39 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--listen", help="host:port (default 127.0.0.1:50051)")
     serve.add_argument("--data-dir", type=Path, help="data directory (default ./data)")
     serve.add_argument("--node-id", help="node id reported to clients")
+    serve.add_argument(
+        "--role",
+        choices=("gateway", "worker", "all"),
+        help="cluster mode: gateway (gRPC), worker (persist the log) or all (default)",
+    )
+    migrate = sub.add_parser(
+        "migrate", help="bring the SQL schema up to date (Alembic; cluster databases)"
+    )
+    migrate.add_argument("--url", help="database URL (default: storage.database_url)")
+    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    admin.register(sub)
     args = parser.parse_args(argv)
+    if args.command == "admin":
+        raise SystemExit(admin.run(args))
+    if args.command == "migrate":
+        from parley.storage.sql.migrate import upgrade
+
+        settings = Settings()
+        url = args.url or settings.storage.database_url
+        if not url:
+            raise SystemExit(
+                "parley migrate: no database URL (--url or PARLEY_STORAGE__DATABASE_URL)"
+            )
+        upgrade(url, args.revision)
+        print(f"parley: schema at {args.revision}", flush=True)
+        return
     if args.command == "serve":
         settings = Settings().with_overrides(
-            listen=args.listen, data_dir=args.data_dir, node_id=args.node_id
+            listen=args.listen, data_dir=args.data_dir, node_id=args.node_id, role=args.role
         )
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
+        from parley.observability.logs import configure
+
+        configure(settings.log_level, settings.log_format)
         from parley.app import serve as run
 
         try:

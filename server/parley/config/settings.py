@@ -60,11 +60,77 @@ class MessageSettings(BaseModel):
     commit_max_batch: int = 512
 
 
+class GroupSettings(BaseModel):
+    # False: a new member sees history from their join on; True: everything.
+    new_member_full_history: bool = False
+    max_members: int = 20_000
+    # Users per CreateGroup / InviteMembers / KickMembers call.
+    max_members_per_call: int = 2_000
+    # Groups whose members are kept in memory (LRU), so sends touch no member rows.
+    cached_groups: int = 10_000
+
+
+class HookSettings(BaseModel):
+    """Webhooks to the app server (parley.hooks). No url: no hooks, and the
+    send path pays one `if` for them."""
+
+    url: str = ""
+    # HMAC-SHA256 key of the X-Parley-Signature header. Embedded mode
+    # generates one into the data directory when a url is set.
+    secret: str = ""
+    # Events to call: names or shell-style patterns ("before.*", "push.offline").
+    events: list[str] = Field(default_factory=lambda: ["*"])
+    # Before-hooks: the longest a send or change waits for the app server.
+    timeout_seconds: float = 2.0
+    # A before-hook that fails (down, timeout, bad answer): True lets the
+    # action through, False refuses it (UNAVAILABLE, ERROR_REASON_DENIED_BY_HOOK).
+    fail_open: bool = True
+    # After-hooks run off the hot path: per-attempt timeout, retries after the
+    # first attempt, a bounded queue (full: dropped and counted) and its workers.
+    after_timeout_seconds: float = 5.0
+    retries: int = 2
+    queue_size: int = 10_000
+    workers: int = 8
+
+
+class MetricsSettings(BaseModel):
+    # Prometheus text format at http://<listen>/metrics, on its own port.
+    enabled: bool = False
+    listen: str = "127.0.0.1:9464"
+
+
 class StorageSettings(BaseModel):
     # Empty: SQLite in the data directory.
     database_url: str = ""
     # FULL makes an ack survive power loss, not only a process crash.
     sqlite_synchronous: str = "FULL"
+
+
+class ClusterSettings(BaseModel):
+    """Engines and bus of cluster mode (`mode = "cluster"`); see docs/cluster.md.
+    SQL (users, relations, groups, conversations) is `storage.database_url`."""
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Every Redis key (seqs, visible max, presence, tokens) starts with this.
+    redis_prefix: str = "parley:"
+    nats_url: str = "nats://127.0.0.1:4222"
+    # Subjects `<prefix>.msg.>` / `<prefix>.push.<node>`; the stream is
+    # PARLEY_MSG (or PARLEY_MSG_<PREFIX> for another prefix).
+    bus_prefix: str = "parley"
+    # Empty: messages in the SQL database; else MongoDB (database from the URL).
+    mongo_url: str = ""
+    # Token revocations and force-logout floors in Redis (else SQL).
+    tokens_in_redis: bool = True
+    partitions: int = 8
+    batch: int = 256
+    ack_wait_seconds: float = 10.0
+    publish_deadline_seconds: float = 3.0
+    skew_margin_seconds: float = 2.0
+    duplicate_window_seconds: float = 600.0
+    max_age_seconds: float = 7 * 86_400.0
+    replicas: int = 1
+    # Presence heartbeat of a gateway node (its routes expire after 3 of them).
+    heartbeat_seconds: float = 5.0
 
 
 class Settings(BaseSettings):
@@ -78,12 +144,20 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     node_id: str = "node-1"
     mode: str = "embedded"
+    # Cluster mode: "gateway" (gRPC + publish), "worker" (persist the log), "all".
+    role: str = "all"
     grace_seconds: float = 5.0
     log_level: str = "INFO"
+    # "text" for people, "json" (one object per line) for log pipelines.
+    log_format: str = "text"
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     messages: MessageSettings = Field(default_factory=MessageSettings)
+    groups: GroupSettings = Field(default_factory=GroupSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    hooks: HookSettings = Field(default_factory=HookSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,10 @@ class GroupAccess(Protocol):
 
     async def check_member(self, group_id: str, user_id: str) -> None: ...
 
+    async def read_cap(self, group_id: str, user_id: str) -> int | None:
+        """The last seq a former member may read; None for members."""
+        ...
+
 
 class NoGroups:
     async def members_for_push(self, group_id: str) -> list[str]:
@@ -29,6 +33,9 @@ class NoGroups:
         raise ParleyError(
             grpc.StatusCode.UNIMPLEMENTED, R.ERROR_REASON_UNIMPLEMENTED, "groups are not enabled"
         )
+
+    async def read_cap(self, group_id: str, user_id: str) -> int | None:
+        return None
 
 
 class Access:
@@ -44,6 +51,14 @@ class Access:
             # Not the caller's: answer as if it did not exist, to leak nothing.
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")
         return ref
+
+    async def visible_top(self, user_id: str, conversation_id: str, top: int) -> int:
+        """`top` (the conversation's visible max) as this user may see it: a
+        former group member sees nothing after their leave."""
+        if not conversation_id.startswith("sg_"):
+            return top
+        cap = await self.groups.read_cap(conversation_id[3:], user_id)
+        return top if cap is None else min(top, cap)
 
     async def recipients(self, ref: ConversationRef) -> list[str]:
         if ref.session_type == ST.SESSION_TYPE_GROUP:

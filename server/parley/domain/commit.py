@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
+from parley.storage.sql.schema import MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,11 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class _Item:
     batch: WriteBatch
-    future: asyncio.Future[None] | None
+    # Resolves to None once stored, or to the stored original when the write
+    # was a resend of an existing (sender, client_msg_id).
+    future: asyncio.Future[MessageRow | None] | None
     on_done: Callable[[bool], None] | None
+    dedup: tuple[str, str] | None = None
 
 
 class CommitQueue:
@@ -46,14 +50,23 @@ class CommitQueue:
         self._task = None
 
     def submit_nowait(
-        self, batch: WriteBatch, on_done: Callable[[bool], None] | None = None, wait: bool = True
-    ) -> asyncio.Future[None] | None:
+        self,
+        batch: WriteBatch,
+        on_done: Callable[[bool], None] | None = None,
+        wait: bool = True,
+        dedup: tuple[str, str] | None = None,
+    ) -> asyncio.Future[MessageRow | None] | None:
         """Enqueues without suspending (so callers keep seq order). Returns a
-        future that resolves when the batch is durable, or None if not waited."""
+        future that resolves when the batch is durable, or None if not waited.
+
+        With `dedup` (sender, client_msg_id), the writer first looks the key up
+        (one query per batch, not one per send): if it is already stored, this
+        write is dropped, `on_done(False)` runs (its seq becomes a hole) and the
+        future resolves to the stored original."""
         if self._task is None:
             raise RuntimeError("commit queue is not running")
         fut = asyncio.get_running_loop().create_future() if wait else None
-        self._queue.put_nowait(_Item(batch, fut, on_done))
+        self._queue.put_nowait(_Item(batch, fut, on_done, dedup))
         return fut
 
     async def submit(
@@ -81,27 +94,53 @@ class CommitQueue:
             await self._commit(items)
 
     async def _commit(self, items: list[_Item]) -> None:
+        duplicates = await self._duplicates(items)
+        fresh = [it for it in items if it.dedup is None or it.dedup not in duplicates]
+        ok = await self._write(fresh)
+        if not ok and len(fresh) > 1:
+            # One bad write must not fail its neighbours: retry one by one.
+            results = [await self._write([it]) for it in fresh]
+        else:
+            results = [ok] * len(fresh)
+        self.batches += 1
+        self.items += len(items)
+        outcome = dict(zip((id(it) for it in fresh), results, strict=True))
+        for it in items:
+            original = duplicates.get(it.dedup) if it.dedup is not None else None
+            stored = outcome.get(id(it), False)
+            if it.on_done is not None:
+                try:
+                    it.on_done(stored)
+                except Exception:
+                    log.exception("after-commit callback failed")
+            if it.future is None or it.future.done():
+                continue
+            if original is not None:
+                it.future.set_result(original)
+            elif stored:
+                it.future.set_result(None)
+            else:
+                it.future.set_exception(RuntimeError("commit failed"))
+
+    async def _duplicates(self, items: list[_Item]) -> dict[tuple[str, str], MessageRow]:
+        keys = [it.dedup for it in items if it.dedup is not None]
+        if not keys:
+            return {}
+        try:
+            return await self._store.find_by_client_ids(keys)
+        except Exception:
+            log.exception("idempotency lookup failed")
+            return {}
+
+    async def _write(self, items: list[_Item]) -> bool:
         merged = WriteBatch()
         for it in items:
             merged.merge(it.batch)
-        ok = True
-        err: BaseException | None = None
+        if merged.is_empty():
+            return True
         try:
-            if not merged.is_empty():
-                await self._store.write(merged)
-        except Exception as e:
+            await self._store.write(merged)
+            return True
+        except Exception:
             log.exception("group commit of %d writes failed", len(items))
-            ok, err = False, e
-        self.batches += 1
-        self.items += len(items)
-        for it in items:
-            if it.on_done is not None:
-                try:
-                    it.on_done(ok)
-                except Exception:
-                    log.exception("after-commit callback failed")
-            if it.future is not None and not it.future.done():
-                if ok:
-                    it.future.set_result(None)
-                else:
-                    it.future.set_exception(err or RuntimeError("commit failed"))
+            return False

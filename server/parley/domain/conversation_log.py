@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
 from parley.domain.commit import CommitQueue
 from parley.domain.content import search_text
+from parley.domain.pipeline import LocalPipeline, MessagePipeline, SeqService
 from parley.domain.push import Pusher
 from parley.domain.seqs import SeqAllocator
 from parley.gateway.v1 import gateway_pb2
@@ -22,6 +24,10 @@ from parley.ids import ConversationRef
 from parley.msg.v1 import message_pb2, notification_pb2
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import ConversationStore
+from parley.storage.sql.schema import MessageRow
+
+if TYPE_CHECKING:
+    from parley.domain.stats import StatsRecorder
 
 ST = common_pb2.SessionType
 MS = message_pb2.MessageStatus
@@ -38,28 +44,45 @@ class VersionClock:
         return self.value
 
 
-def day_of(ms: int) -> str:
-    import datetime as dt
+_DAY_MS = 86_400_000
+_day_cache: list[object] = [-1, ""]
 
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d")
+
+def day_of(ms: int) -> str:
+    """UTC day of a timestamp, `YYYY-MM-DD` (cached: called once per message)."""
+    day = ms // _DAY_MS
+    if _day_cache[0] != day:
+        import datetime as dt
+
+        label = dt.datetime.fromtimestamp(day * 86_400, dt.UTC).strftime("%Y-%m-%d")
+        _day_cache[0], _day_cache[1] = day, label
+    return str(_day_cache[1])
 
 
 class ConversationLog:
     def __init__(
         self,
-        seqs: SeqAllocator,
+        seqs: SeqService,
         commit: CommitQueue,
         conversations: ConversationStore,
         access: Access,
         pusher: Pusher,
         versions: VersionClock,
+        pipeline: MessagePipeline | None = None,
     ) -> None:
         self.seqs = seqs
+        if pipeline is None:
+            assert isinstance(seqs, SeqAllocator)
+            pipeline = LocalPipeline(seqs, commit)
+        # How appends get a seq and become durable (domain/pipeline.py).
+        self.pipeline = pipeline
         self.commit = commit
         self.conversations = conversations
         self.access = access
         self.pusher = pusher
         self.versions = versions
+        # Statistics and metrics of what is appended (set by the app).
+        self.observer: StatsRecorder | None = None
         # (user, conversation) pairs whose user_conversations row surely exists.
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._known_cap = 500_000
@@ -116,12 +139,14 @@ class ConversationLog:
         extra: WriteBatch | None = None,
         exclude: object | None = None,
         wait: bool = True,
-    ) -> asyncio.Future[None] | None:
+        dedup: tuple[str, str] | None = None,
+    ) -> asyncio.Future[MessageRow | None] | None:
         """Assigns the seq and ids, enqueues the durable write and returns the
         future of its commit. `msg` is completed in place. Once the
         conversation is loaded this does not suspend before enqueueing, so
         appends keep their call order."""
-        seq = await self.seqs.allocate(ref.conversation_id)
+        pipeline = self.pipeline
+        seq, token = await pipeline.allocate(ref.conversation_id)
         now = now_ms()
         msg.seq = seq
         msg.conversation_id = ref.conversation_id
@@ -163,6 +188,9 @@ class ConversationLog:
             batch.user_conversations.extend(self.member_rows(ref, members, now))
         if msg.sender_id:
             batch.activity.add((day_of(now), msg.sender_id))
+        observer = self.observer
+        if observer is not None:
+            observer.appending(ref, msg, batch, now)
         frame = gateway_pb2.ServerFrame()
         if msg.HasField("notification"):
             frame.notification.message.CopyFrom(msg)
@@ -170,16 +198,21 @@ class ConversationLog:
             frame.message.message.CopyFrom(msg)
         conversation_id = ref.conversation_id
 
+        local = pipeline.pushes_locally
+
         def on_done(ok: bool) -> None:
-            # Stored or a known hole: either way later seqs may become visible.
-            self.seqs.settle(conversation_id, seq)
+            # The pipeline settled the seq (embedded) or the workers will.
             if ok:
-                self.pusher.push(members, frame, exclude)
+                pushed = self.pusher.push(members, frame, exclude) if local else 0
+                if observer is not None:
+                    observer.committed(ref, msg, pushed)
             else:
                 for u in members:
                     self.forget_member(u, conversation_id)
 
-        return self.commit.submit_nowait(batch, on_done, wait=wait)
+        return pipeline.submit(
+            msg, token, batch, members, frame, exclude, on_done, wait=wait, dedup=dedup
+        )
 
     async def append_event(
         self,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from time import perf_counter
+from typing import TYPE_CHECKING, Protocol
 
 import grpc
 
@@ -23,9 +24,13 @@ from parley.ids import (
     group_conversation_id,
     single_conversation_id,
 )
-from parley.msg.v1 import message_pb2
+from parley.msg.v1 import content_pb2, message_pb2
+from parley.observability import metrics
 from parley.storage.interfaces import MessageStore
 from parley.storage.sql.schema import MessageRow
+
+if TYPE_CHECKING:
+    from parley.hooks.send import SendHooks
 
 ST = common_pb2.SessionType
 AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
@@ -37,8 +42,10 @@ class SendPolicy(Protocol):
 
     async def check_single(self, sender_id: str, recv_id: str) -> None: ...
 
-    async def check_group(self, sender_id: str, group_id: str) -> list[str]:
-        """Returns the members to push to."""
+    async def check_group(
+        self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
+    ) -> list[str]:
+        """Returns the members to push to; every mentioned user must be one."""
         ...
 
 
@@ -46,7 +53,9 @@ class OpenPolicy:
     async def check_single(self, sender_id: str, recv_id: str) -> None:
         return None
 
-    async def check_group(self, sender_id: str, group_id: str) -> list[str]:
+    async def check_group(
+        self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
+    ) -> list[str]:
         raise ParleyError(
             grpc.StatusCode.UNIMPLEMENTED, R.ERROR_REASON_UNIMPLEMENTED, "groups are not enabled"
         )
@@ -80,6 +89,8 @@ class Messages:
         self._inflight: dict[tuple[str, str], asyncio.Future[message_pb2.SendAck]] = {}
         self._recent: OrderedDict[tuple[str, str], message_pb2.SendAck] = OrderedDict()
         self._recent_cap = 100_000
+        # Webhooks of the send path; None (no hooks configured) costs one `if`.
+        self.hooks: SendHooks | None = None
 
     async def send(
         self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
@@ -93,6 +104,7 @@ class Messages:
         """Validates and enqueues the message; the returned callable waits for
         durability and gives the ack. Sends from one device that are enqueued
         one after the other get increasing seqs."""
+        started = perf_counter()
         sender = ident.user_id
         check_client_msg_id(om.client_msg_id)
         validate_content(om.content, self._settings.limits.max_content_bytes)
@@ -106,11 +118,17 @@ class Messages:
         if pending is not None:
             return _await_dup(pending)
         ref, members = await self._route(sender, om)
-        # A resend after a restart or cache eviction: the store is the truth.
-        stored = await self._store.find_by_client_id(sender, om.client_msg_id)
-        if stored is not None:
-            return _done(_dup(_ack_from_row(stored)))
-        pending = self._inflight.get(key)  # another device raced us during the awaits
+        # A resend after a restart or cache eviction is caught by the writer,
+        # which looks up the whole batch's keys in one query (see CommitQueue).
+        hooks = self.hooks
+        replaced: content_pb2.Content | None = None
+        if hooks is not None and hooks.before_send:
+            replaced = await hooks.check(ident, om)
+        # Another device may have sent the same key during the awaits above.
+        known = self._recent.get(key)
+        if known is not None:
+            return _done(_dup(known))
+        pending = self._inflight.get(key)
         if pending is not None:
             return _await_dup(pending)
         fut: asyncio.Future[message_pb2.SendAck] = asyncio.get_running_loop().create_future()
@@ -125,12 +143,12 @@ class Messages:
             counts_unread=True,
             need_read_receipt=om.need_read_receipt,
         )
-        msg.content.CopyFrom(om.content)
+        msg.content.CopyFrom(om.content if replaced is None else replaced)
         if om.HasField("mentions"):
             msg.mentions.CopyFrom(om.mentions)
         msg.extensions.update(om.extensions)
         try:
-            commit = await self._log.append(ref, msg, members, exclude=exclude)
+            commit = await self._log.append(ref, msg, members, exclude=exclude, dedup=key)
         except BaseException:
             del self._inflight[key]
             fut.cancel()
@@ -139,22 +157,35 @@ class Messages:
 
         async def wait() -> message_pb2.SendAck:
             try:
-                await commit
+                original = await commit
             except Exception as e:
                 self._inflight.pop(key, None)
                 err = unavailable(R.ERROR_REASON_INTERNAL, "message could not be stored; resend")
                 fut.set_exception(err)
                 fut.exception()
                 raise err from e
-            ack = ack_of(msg)
             self._inflight.pop(key, None)
-            self._recent[key] = ack
-            if len(self._recent) > self._recent_cap:
-                self._recent.popitem(last=False)
+            if original is not None:
+                ack = _ack_from_row(original)
+                self._remember(key, ack)
+                fut.set_result(ack)
+                return _dup(ack)
+            ack = ack_of(msg)
+            if replaced is not None:
+                ack.replaced_content.CopyFrom(replaced)
+            self._remember(key, ack)
             fut.set_result(ack)
+            metrics.SEND_SECONDS.observe(perf_counter() - started)
+            if hooks is not None and hooks.after_send:
+                hooks.sent(msg, members, om.silent)
             return ack
 
         return wait
+
+    def _remember(self, key: tuple[str, str], ack: message_pb2.SendAck) -> None:
+        self._recent[key] = ack
+        if len(self._recent) > self._recent_cap:
+            self._recent.popitem(last=False)
 
     async def _route(
         self, sender: str, om: message_pb2.OutgoingMessage
@@ -171,7 +202,7 @@ class Messages:
         if om.session_type == ST.SESSION_TYPE_GROUP:
             if not om.group_id:
                 raise invalid("group_id is required for group messages")
-            members = await self.policy.check_group(sender, om.group_id)
+            members = await self.policy.check_group(sender, om.group_id, om.mentions.user_ids)
             ref = ConversationRef(
                 group_conversation_id(om.group_id), ST.SESSION_TYPE_GROUP, (), om.group_id
             )

@@ -90,6 +90,9 @@ class ReadState:
         """Read and delivery counts from the members' read state (read
         diffusion: no per-message receipt rows)."""
         states = await self.log.conversations.member_states(ref.conversation_id)
+        # Former members keep their rows (to read their history): count members only.
+        members = set(await self.access.recipients(ref))
+        states = [st for st in states if st.user_id in members]
         out = []
         for seq in seqs:
             row = await self.sync.messages.get_one(ref.conversation_id, seq)

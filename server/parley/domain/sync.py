@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
-from parley.domain.seqs import SeqAllocator
+from parley.domain.pipeline import SeqService
 from parley.errors import R, invalid
 from parley.ids import ConversationRef
 from parley.msg.v1 import message_pb2, msg_pb2
@@ -39,7 +39,7 @@ class Sync:
     def __init__(
         self,
         access: Access,
-        seqs: SeqAllocator,
+        seqs: SeqService,
         messages: MessageStore,
         conversations: ConversationStore,
     ) -> None:
@@ -74,7 +74,7 @@ class Sync:
     ) -> msg_pb2.PulledMessages:
         cid = ref.conversation_id
         floor = max(1, await self.min_seq(user_id, ref))
-        top = await self.seqs.visible_max(cid)
+        top = await self.access.visible_top(user_id, cid, await self.seqs.visible_max(cid))
         lo, hi = max(begin, floor), min(end, top)
         result = msg_pb2.PulledMessages(conversation_id=cid)
         desc = order == msg_pb2.PullOrder.PULL_ORDER_DESC
@@ -98,7 +98,7 @@ class Sync:
 
     async def seq_state(self, user_id: str, uc: UserConversationRow) -> message_pb2.ConversationSeq:
         cid = uc.conversation_id
-        top = await self.seqs.visible_max(cid)
+        top = await self.access.visible_top(user_id, cid, await self.seqs.visible_max(cid))
         state = message_pb2.ConversationSeq(
             conversation_id=cid,
             max_seq=top,

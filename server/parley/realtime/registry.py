@@ -49,12 +49,17 @@ class Registry:
         self._by_user: dict[str, dict[str, Session]] = {}
         self._watchers: dict[str, set[Session]] = {}
         self.on_presence: Callable[[str, bool], None] | None = None
+        # Every stream that registers (statistics and metrics).
+        self.on_connect: Callable[[Session], None] | None = None
 
     def __len__(self) -> int:
         return sum(len(d) for d in self._by_user.values())
 
     def online_users(self) -> int:
         return len(self._by_user)
+
+    def is_online(self, user_id: str) -> bool:
+        return user_id in self._by_user
 
     def sessions(self) -> list[Session]:
         return [s for d in self._by_user.values() for s in d.values()]
@@ -76,6 +81,8 @@ class Registry:
                 kicked.append(old)
                 del devices[dev]
         devices[session.device_id] = session
+        if self.on_connect is not None:
+            self.on_connect(session)
         if not was_online:
             self._presence_changed(session.user_id)
         return replaced, kicked
@@ -140,6 +147,15 @@ class Registry:
             if data is None:
                 data = frame.SerializeToString()
             for s in devices.values():
+                if s is not exclude and s.send(data):
+                    n += 1
+        return n
+
+    def push_data(self, user_ids: Iterable[str], data: bytes, exclude: object | None = None) -> int:
+        """push() of an already serialized frame (one that came from another node)."""
+        n = 0
+        for u in user_ids:
+            for s in self._by_user.get(u, {}).values():
                 if s is not exclude and s.send(data):
                     n += 1
         return n

@@ -26,6 +26,12 @@ class WriteBatch:
     hidden: list[dict[str, Any]] = field(default_factory=list)
     # (day, user_id) pairs for activity statistics.
     activity: set[tuple[str, str]] = field(default_factory=set)
+    # (day, metric) -> increment of the daily statistics counters (summed).
+    counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (day, group_id) pairs: groups with a message that day.
+    group_activity: set[tuple[str, str]] = field(default_factory=set)
+    # user_id -> last activity, Unix ms; only ever raised.
+    last_active: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: WriteBatch) -> None:
         self.messages.extend(other.messages)
@@ -49,6 +55,11 @@ class WriteBatch:
         self.message_updates.extend(other.message_updates)
         self.hidden.extend(other.hidden)
         self.activity |= other.activity
+        for key, n in other.counters.items():
+            self.counters[key] = self.counters.get(key, 0) + n
+        self.group_activity |= other.group_activity
+        for user, ms in other.last_active.items():
+            self.last_active[user] = max(ms, self.last_active.get(user, 0))
 
     def is_empty(self) -> bool:
         return not (
@@ -61,4 +72,7 @@ class WriteBatch:
             or self.message_updates
             or self.hidden
             or self.activity
+            or self.counters
+            or self.group_activity
+            or self.last_active
         )

@@ -5,11 +5,17 @@ every backend returns)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from parley.storage.batch import WriteBatch
 from parley.storage.sql.schema import (
+    BlacklistRow,
     ConversationRow,
+    FriendRequestRow,
+    FriendRow,
+    GroupMemberRow,
+    GroupRequestRow,
+    GroupRow,
     MessageRow,
     UserConversationRow,
     UserRow,
@@ -32,6 +38,14 @@ class UserStore(Protocol):
 
     async def count_users_created(self, start_ms: int, end_ms: int) -> int: ...
 
+    async def list_users_after(
+        self, keyword: str, after_user_id: str, limit: int, blocked_only: bool = False
+    ) -> list[UserRow]:
+        """Keyset page in user id order (cheap at any depth): ids after
+        `after_user_id`, filtered like search_users."""
+
+    async def count_matching(self, keyword: str, blocked_only: bool = False) -> int: ...
+
 
 class TokenStore(Protocol):
     async def revoke(self, jti: str, expire_ms: int) -> None: ...
@@ -46,13 +60,22 @@ class TokenStore(Protocol):
 
 class MessageStore(Protocol):
     async def write(self, batch: WriteBatch) -> None:
-        """Writes the whole batch atomically, or raises and writes nothing."""
+        """Writes the whole batch, or raises. SQL writes it atomically; a
+        backend without transactions (MongoDB) may leave part of a failed
+        batch written. Either way writing the same batch again is safe and
+        completes it: inserts skip existing keys, marks only rise."""
 
     async def get_range(self, conversation_id: str, begin: int, end: int) -> list[MessageRow]: ...
 
     async def get_one(self, conversation_id: str, seq: int) -> MessageRow | None: ...
 
     async def find_by_client_id(self, sender_id: str, client_msg_id: str) -> MessageRow | None: ...
+
+    async def find_by_client_ids(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], MessageRow]:
+        """Stored messages among the given (sender_id, client_msg_id) keys."""
+        ...
 
     async def hidden_seqs(
         self, user_id: str, conversation_id: str, begin: int, end: int
@@ -79,7 +102,38 @@ class MessageStore(Protocol):
     async def delete_older_than(self, server_time_ms: int) -> int: ...
 
 
+class SeqService(Protocol):
+    """Per-conversation seqs: in-process (embedded) or Redis (cluster)."""
+
+    async def allocate(self, conversation_id: str) -> int:
+        """The next seq, never handed out before (also after a restart)."""
+
+    async def visible_max(self, conversation_id: str) -> int:
+        """The highest seq such that every seq up to it is stored or a known hole."""
+
+
+class PresenceStore(Protocol):
+    """Which gateway nodes hold a stream of a user (cluster routing)."""
+
+    async def heartbeat(self, node_id: str, ttl_seconds: float) -> None:
+        """The node is alive for `ttl_seconds` more; its routes count until then."""
+
+    async def node_gone(self, node_id: str) -> None: ...
+
+    async def set_online(self, user_id: str, node_id: str) -> None:
+        """One more stream of the user on the node."""
+
+    async def set_offline(self, user_id: str, node_id: str) -> None: ...
+
+    async def nodes_of(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Live nodes per user; users on no live node are left out."""
+
+
 class ConversationStore(Protocol):
+    async def write_state(self, batch: WriteBatch) -> None:
+        """Writes the conversation-state half of the batch (everything but
+        messages, message updates and hidden marks), idempotently."""
+
     async def get_conversation(self, conversation_id: str) -> ConversationRow | None: ...
 
     async def get_user_conversation(
@@ -103,3 +157,151 @@ class ConversationStore(Protocol):
     async def conversation_members(self, conversation_id: str) -> list[str]: ...
 
     async def member_states(self, conversation_id: str) -> list[UserConversationRow]: ...
+
+
+class RelationStore(Protocol):
+    """Friends (two rows per friendship), friend applications and blacklists."""
+
+    async def get_friend(self, owner_user_id: str, friend_user_id: str) -> FriendRow | None: ...
+
+    async def friend_ids(self, owner_user_id: str) -> list[str]: ...
+
+    async def list_friends(
+        self, owner_user_id: str, offset: int, limit: int
+    ) -> tuple[list[FriendRow], int]: ...
+
+    async def accept_application(
+        self, from_user_id: str, to_user_id: str, response: str, now_ms: int
+    ) -> bool:
+        """Marks the pending application accepted and adds both friend rows,
+        in one transaction. False (and no change) when nothing was pending."""
+
+    async def delete_friendship(self, a: str, b: str) -> bool: ...
+
+    async def set_remark(self, owner_user_id: str, friend_user_id: str, remark: str) -> bool: ...
+
+    async def put_application(self, row: FriendRequestRow) -> None:
+        """Inserts or replaces the application from row.from_user_id to row.to_user_id."""
+
+    async def refuse_application(
+        self, from_user_id: str, to_user_id: str, response: str, now_ms: int
+    ) -> bool:
+        """False (and no change) when nothing was pending."""
+
+    async def list_applications(
+        self, user_id: str, sent: bool, offset: int, limit: int
+    ) -> tuple[list[FriendRequestRow], int, int]:
+        """(page newest first, total, pending count) of the user's sent or received applications."""
+
+    async def block(self, owner_user_id: str, blocked_user_id: str, now_ms: int) -> bool:
+        """False when already blocked."""
+
+    async def unblock(self, owner_user_id: str, blocked_user_id: str) -> bool: ...
+
+    async def blocked_ids(self, owner_user_id: str) -> list[str]: ...
+
+    async def list_blacklist(
+        self, owner_user_id: str, offset: int, limit: int
+    ) -> tuple[list[BlacklistRow], int]: ...
+
+
+class MemberBrief(NamedTuple):
+    """What the send path needs of a (former) member, without the full row."""
+
+    user_id: str
+    role: int
+    mute_end_time_ms: int
+    active: bool
+    left_seq: int
+
+
+class GroupStore(Protocol):
+    """Groups, members and join requests. Membership changes also write the
+    members' user_conversations rows in the same transaction, so a member
+    never exists without the min_seq that bounds their history."""
+
+    async def create_group(
+        self,
+        group: GroupRow,
+        members: Sequence[GroupMemberRow],
+        conversations: Sequence[dict[str, Any]],
+    ) -> None: ...
+
+    async def load_group(self, group_id: str) -> tuple[GroupRow, list[MemberBrief]] | None:
+        """The group and every member row (former members included)."""
+
+    async def get_groups(self, group_ids: Sequence[str]) -> list[tuple[GroupRow, int]]:
+        """The groups found, each with its current member count."""
+
+    async def update_group(self, group_id: str, **fields: object) -> None: ...
+
+    async def add_members(
+        self,
+        group_id: str,
+        members: Sequence[GroupMemberRow],
+        conversations: Sequence[dict[str, Any]],
+        rejoin: dict[str, tuple[int, int]],
+    ) -> None:
+        """Adds (or re-activates) members and inserts their user_conversations
+        rows; `rejoin` maps users whose row already exists to (min_seq, version):
+        their min_seq is raised to it."""
+
+    async def remove_members(
+        self, group_id: str, user_ids: Sequence[str], left_seq: int, version: int
+    ) -> None:
+        """Turns members into former members who may read up to `left_seq`."""
+
+    async def update_member(self, group_id: str, user_id: str, **fields: object) -> None: ...
+
+    async def transfer_owner(self, group_id: str, old_owner: str, new_owner: str) -> None: ...
+
+    async def get_member(self, group_id: str, user_id: str) -> GroupMemberRow | None: ...
+
+    async def list_members(
+        self, group_id: str, role: int, offset: int, limit: int
+    ) -> tuple[list[GroupMemberRow], int]:
+        """Current members, owner and admins first; role 0 lists every role."""
+
+    async def joined_groups(
+        self, user_id: str, offset: int, limit: int
+    ) -> tuple[list[tuple[GroupRow, int]], int]: ...
+
+    async def put_request(self, row: GroupRequestRow) -> None: ...
+
+    async def get_request(self, group_id: str, user_id: str) -> GroupRequestRow | None: ...
+
+    async def handle_request(
+        self, group_id: str, user_id: str, state: int, handler_user_id: str, now_ms: int
+    ) -> bool:
+        """False (and no change) when nothing was pending."""
+
+    async def list_requests(
+        self, group_id: str, offset: int, limit: int
+    ) -> tuple[list[GroupRequestRow], int, int]:
+        """(page newest first, total, pending count)."""
+
+
+class StatsStore(Protocol):
+    """Operator statistics, each an index range read (no scan of messages):
+    per-day counters written by the group commit, the activity tables, and
+    users by creation time."""
+
+    async def new_users_by_day(self, start_ms: int, end_ms: int) -> dict[int, int]:
+        """Day number (ms // 86_400_000) -> users registered, for [start, end)."""
+
+    async def active_users_by_day(self, first_day: str, last_day: str) -> dict[str, int]:
+        """`YYYY-MM-DD` -> users active that day, for the inclusive range."""
+
+    async def active_groups_by_day(self, first_day: str, last_day: str) -> dict[str, int]: ...
+
+    async def counters(self, first_day: str, last_day: str) -> dict[tuple[str, str], int]:
+        """(day, metric) -> value, for the inclusive range."""
+
+
+class PushStore(Protocol):
+    async def receive_options(
+        self, user_ids: Sequence[str], conversation_id: str | None
+    ) -> dict[str, tuple[int, int]]:
+        """user -> (global receive option, the conversation's receive option;
+        0 when the user has no row for it). `conversation_id` None means each
+        user's own notification conversation. Unknown users are left out."""

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from parley.storage.batch import WriteBatch
+from parley.storage.sql.conversation_state import ConversationStateWriter
 from parley.storage.sql.schema import ConversationRow, UserConversationRow
 
 C = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -37,6 +39,11 @@ def _joined() -> object:
 class SqlConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._writer = ConversationStateWriter(engine)
+
+    async def write_state(self, batch: WriteBatch) -> None:
+        async with self._engine.begin() as conn:
+            await self._writer.write(conn, batch)
 
     async def get_conversation(self, conversation_id: str) -> ConversationRow | None:
         async with self._engine.connect() as conn:

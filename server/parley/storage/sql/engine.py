@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql import Insert
@@ -32,7 +32,28 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "search_path" in parsed.query:
+        # `?search_path=<schema>`: the tables live in that schema (asyncpg
+        # takes it as a server setting, not as a connect argument).
+        schema_name = str(parsed.query["search_path"])
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args["server_settings"] = {"search_path": schema_name}
+    # pool_recycle: MySQL closes connections idle past wait_timeout (8 h by default).
+    return create_async_engine(
+        parsed,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        connect_args=connect_args,
+    )
+
+
+def is_mysql(engine: AsyncEngine) -> bool:
+    # MariaDB reached through a mysql+ URL reports "mysql"; "mariadb" through its own.
+    return engine.dialect.name in ("mysql", "mariadb")
 
 
 async def create_schema(engine: AsyncEngine) -> None:
@@ -52,8 +73,13 @@ def insert_for(engine: AsyncEngine, table: Any) -> Insert:
     raise ValueError(f"unsupported SQL dialect {name}")
 
 
-def insert_ignore(engine: AsyncEngine, table: Any, keys: list[str]) -> Insert:
+def insert_ignore(engine: AsyncEngine, table: Any, keys: list[str] | None) -> Insert:
+    """An INSERT that skips rows whose key exists. `keys` names the unique key
+    to check (PostgreSQL/SQLite); None skips a conflict on any unique key, as
+    MySQL's INSERT IGNORE always does."""
     stmt: Any = insert_for(engine, table)
-    if engine.dialect.name in ("mysql", "mariadb"):
+    if is_mysql(engine):
         return stmt.prefix_with("IGNORE")  # type: ignore[no-any-return]
+    if keys is None:
+        return stmt.on_conflict_do_nothing()  # type: ignore[no-any-return]
     return stmt.on_conflict_do_nothing(index_elements=keys)  # type: ignore[no-any-return]

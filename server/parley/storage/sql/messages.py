@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from time import perf_counter
 
-from sqlalchemy import and_, bindparam, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from parley.observability import metrics
 from parley.storage.batch import WriteBatch
-from parley.storage.sql.engine import insert_for, insert_ignore
+from parley.storage.sql.conversation_state import ConversationStateWriter
+from parley.storage.sql.engine import insert_ignore
 from parley.storage.sql.schema import (
     ConversationRow,
-    DailyActivityRow,
     HiddenMessageRow,
     MessageRow,
     UserConversationRow,
@@ -19,37 +21,21 @@ M = MessageRow.__table__  # type: ignore[attr-defined]
 C = ConversationRow.__table__  # type: ignore[attr-defined]
 UC = UserConversationRow.__table__  # type: ignore[attr-defined]
 H = HiddenMessageRow.__table__  # type: ignore[attr-defined]
-A = DailyActivityRow.__table__  # type: ignore[attr-defined]
 
 
 def _msg(r: object) -> MessageRow:
     return MessageRow.model_validate(dict(r._mapping))  # type: ignore[attr-defined]
 
 
-def _raise_to(column: object, param: str) -> object:
-    """`column` becomes max(column, :param), portably (no GREATEST in SQLite)."""
-    p: Any = bindparam(param)
-    return case((p > column, p), else_=column)  # type: ignore[arg-type]
-
-
 class SqlMessageStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._upd_read = (
-            update(UC)
-            .where(UC.c.user_id == bindparam("b_user"), UC.c.conversation_id == bindparam("b_conv"))
-            .values(has_read_seq=_raise_to(UC.c.has_read_seq, "b_seq"), version=bindparam("b_ver"))
-        )
-        self._upd_min = (
-            update(UC)
-            .where(UC.c.user_id == bindparam("b_user"), UC.c.conversation_id == bindparam("b_conv"))
-            .values(min_seq=_raise_to(UC.c.min_seq, "b_seq"), version=bindparam("b_ver"))
-        )
-        self._upd_delivered = (
-            update(UC)
-            .where(UC.c.user_id == bindparam("b_user"), UC.c.conversation_id == bindparam("b_conv"))
-            .values(delivered_seq=_raise_to(UC.c.delivered_seq, "b_seq"))
-        )
+        self._state = ConversationStateWriter(engine)
+        # Idempotent: a worker replaying a batch after a crash (cluster mode)
+        # finds its messages stored and skips them. Any unique key counts, as
+        # on MySQL (INSERT IGNORE) and MongoDB (unordered insert).
+        self._insert_msgs = insert_ignore(engine, M, None)
+        self._insert_hidden = insert_ignore(engine, H, ["user_id", "conversation_id", "seq"])
         self._upd_msg = (
             update(M)
             .where(M.c.conversation_id == bindparam("b_conv"), M.c.seq == bindparam("b_seq"))
@@ -60,77 +46,18 @@ class SqlMessageStore:
             )
         )
 
-    def _conversation_upsert(self) -> Any:
-        stmt = insert_for(self._engine, C)
-        if self._engine.dialect.name in ("mysql", "mariadb"):
-            return stmt.on_duplicate_key_update(  # type: ignore[attr-defined]
-                max_seq=func.greatest(C.c.max_seq, stmt.inserted.max_seq),  # type: ignore[attr-defined]
-                version=func.greatest(C.c.version, stmt.inserted.version),  # type: ignore[attr-defined]
-                update_time_ms=func.greatest(C.c.update_time_ms, stmt.inserted.update_time_ms),  # type: ignore[attr-defined]
-            )
-        ex = stmt.excluded  # type: ignore[attr-defined]
-        return stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["conversation_id"],
-            set_={
-                "max_seq": case((ex.max_seq > C.c.max_seq, ex.max_seq), else_=C.c.max_seq),
-                "version": case((ex.version > C.c.version, ex.version), else_=C.c.version),
-                "update_time_ms": case(
-                    (ex.update_time_ms > C.c.update_time_ms, ex.update_time_ms),
-                    else_=C.c.update_time_ms,
-                ),
-            },
-        )
-
     async def write(self, batch: WriteBatch) -> None:
+        t0 = perf_counter()
         async with self._engine.begin() as conn:
             if batch.messages:
-                await conn.execute(M.insert(), batch.messages)
-            if batch.conversations:
-                await conn.execute(
-                    self._conversation_upsert(),  # type: ignore[arg-type]
-                    list(batch.conversations.values()),
-                )
-            if batch.user_conversations:
-                await conn.execute(
-                    insert_ignore(self._engine, UC, ["user_id", "conversation_id"]),
-                    batch.user_conversations,
-                )
-            if batch.read_marks:
-                await conn.execute(
-                    self._upd_read,
-                    [
-                        {"b_user": u, "b_conv": c, "b_seq": s, "b_ver": v}
-                        for (u, c), (s, v) in batch.read_marks.items()
-                    ],
-                )
-            if batch.min_seq_marks:
-                await conn.execute(
-                    self._upd_min,
-                    [
-                        {"b_user": u, "b_conv": c, "b_seq": s, "b_ver": v}
-                        for (u, c), (s, v) in batch.min_seq_marks.items()
-                    ],
-                )
-            if batch.delivered_marks:
-                await conn.execute(
-                    self._upd_delivered,
-                    [
-                        {"b_user": u, "b_conv": c, "b_seq": s}
-                        for (u, c), s in batch.delivered_marks.items()
-                    ],
-                )
+                await conn.execute(self._insert_msgs, batch.messages)
+            await self._state.write(conn, batch)
             if batch.message_updates:
                 await conn.execute(self._upd_msg, batch.message_updates)
             if batch.hidden:
-                await conn.execute(
-                    insert_ignore(self._engine, H, ["user_id", "conversation_id", "seq"]),
-                    batch.hidden,
-                )
-            if batch.activity:
-                await conn.execute(
-                    insert_ignore(self._engine, A, ["day", "user_id"]),
-                    [{"day": d, "user_id": u} for d, u in batch.activity],
-                )
+                await conn.execute(self._insert_hidden, batch.hidden)
+        metrics.COMMIT_SECONDS.observe(perf_counter() - t0)
+        metrics.COMMIT_MESSAGES.observe(len(batch.messages))
 
     async def get_range(self, conversation_id: str, begin: int, end: int) -> list[MessageRow]:
         q = (
@@ -152,6 +79,16 @@ class SqlMessageStore:
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
         return _msg(row) if row else None
+
+    async def find_by_client_ids(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], MessageRow]:
+        if not keys:
+            return {}
+        q = select(M).where(tuple_(M.c.sender_id, M.c.client_msg_id).in_(list(keys)))
+        async with self._engine.connect() as conn:
+            rows = [_msg(r) for r in (await conn.execute(q)).all()]
+        return {(r.sender_id, r.client_msg_id): r for r in rows}
 
     async def hidden_seqs(
         self, user_id: str, conversation_id: str, begin: int, end: int

@@ -3,8 +3,15 @@ tables serve PostgreSQL and MySQL in cluster mode."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
 from sqlmodel import Field, SQLModel
+
+# Unbounded text: MySQL needs a type for it (VARCHAR wants a length); MEDIUMTEXT
+# and MEDIUMBLOB because MySQL's TEXT/BLOB stop at 64 KiB, less than a full
+# message (content up to limits.max_content_bytes plus the envelope).
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+LongBlob = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
 
 
 class UserRow(SQLModel, table=True):
@@ -63,9 +70,9 @@ class UserConversationRow(SQLModel, table=True):
     delivered_seq: int = 0
     pinned: bool = False
     receive_option: int = 0
-    draft: str = ""
+    draft: str = Field(default="", sa_type=LongText)
     draft_time_ms: int = 0
-    extension: str = ""
+    extension: str = Field(default="", sa_type=LongText)
     version: int = Field(default=0, index=True)
     create_time_ms: int = 0
 
@@ -89,8 +96,8 @@ class MessageRow(SQLModel, table=True):
     counts_unread: bool = True
     server_time_ms: int = 0
     # Lower-cased searchable text of the content ("" for media without captions).
-    search_text: str = ""
-    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    search_text: str = Field(default="", sa_type=LongText)
+    body: bytes = Field(sa_column=Column(LongBlob, nullable=False))
 
 
 class HiddenMessageRow(SQLModel, table=True):
@@ -108,3 +115,126 @@ class DailyActivityRow(SQLModel, table=True):
     __tablename__ = "daily_activity"
     day: str = Field(primary_key=True, max_length=10)
     user_id: str = Field(primary_key=True, max_length=64)
+
+
+class DailyCounterRow(SQLModel, table=True):
+    """Per-day statistics counters (messages by session type, groups created),
+    incremented in the group commit of the writes they count, so statistics
+    read a few rows per day instead of scanning messages."""
+
+    __tablename__ = "daily_counters"
+    day: str = Field(primary_key=True, max_length=10)
+    metric: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class DailyGroupActivityRow(SQLModel, table=True):
+    """Groups with at least one message on a day (UTC)."""
+
+    __tablename__ = "daily_group_activity"
+    day: str = Field(primary_key=True, max_length=10)
+    group_id: str = Field(primary_key=True, max_length=64)
+
+
+class FriendRow(SQLModel, table=True):
+    """One direction of a friendship: a friendship is two rows, so each side
+    lists its friends (with its own remark) from its own key range."""
+
+    __tablename__ = "friends"
+    __table_args__ = (Index("ix_friends_owner_time", "owner_user_id", "create_time_ms"),)
+    owner_user_id: str = Field(primary_key=True, max_length=64)
+    friend_user_id: str = Field(primary_key=True, max_length=64)
+    remark: str = Field(default="", max_length=128)
+    create_time_ms: int = 0
+
+
+class FriendRequestRow(SQLModel, table=True):
+    """The latest friend application from one user to another (a re-apply
+    replaces it)."""
+
+    __tablename__ = "friend_requests"
+    __table_args__ = (
+        Index("ix_friend_requests_to", "to_user_id", "create_time_ms"),
+        Index("ix_friend_requests_from", "from_user_id", "create_time_ms"),
+    )
+    from_user_id: str = Field(primary_key=True, max_length=64)
+    to_user_id: str = Field(primary_key=True, max_length=64)
+    message: str = Field(default="", max_length=512)
+    # parley.relation.v1.ApplicationState
+    state: int = 1
+    response_message: str = Field(default="", max_length=512)
+    create_time_ms: int = 0
+    handle_time_ms: int = 0
+
+
+class BlacklistRow(SQLModel, table=True):
+    __tablename__ = "blacklists"
+    __table_args__ = (Index("ix_blacklists_owner_time", "owner_user_id", "create_time_ms"),)
+    owner_user_id: str = Field(primary_key=True, max_length=64)
+    blocked_user_id: str = Field(primary_key=True, max_length=64)
+    create_time_ms: int = 0
+
+
+class GroupRow(SQLModel, table=True):
+    __tablename__ = "groups"
+    group_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=128)
+    avatar_url: str = Field(default="", max_length=1024)
+    intro: str = Field(default="", max_length=1024)
+    announcement: str = Field(default="", max_length=4096)
+    owner_user_id: str = Field(default="", max_length=64)
+    creator_user_id: str = Field(default="", max_length=64)
+    # parley.group.v1 JoinPolicy / InvitePolicy / GroupStatus
+    join_policy: int = 2
+    invite_policy: int = 1
+    status: int = 1
+    extension: str = Field(default="", max_length=4096)
+    create_time_ms: int = 0
+
+
+class GroupMemberRow(SQLModel, table=True):
+    """A member, or a former member (`active` false): former members keep
+    reading the group's history up to `left_seq`, the seq of their leave event."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (
+        Index("ix_group_members_list", "group_id", "active", "role", "join_time_ms", "user_id"),
+        Index("ix_group_members_user", "user_id", "active", "join_time_ms"),
+    )
+    group_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    # parley.group.v1.GroupRole; larger is stronger, so ORDER BY role DESC puts the owner first.
+    role: int = 1
+    nickname: str = Field(default="", max_length=128)
+    join_time_ms: int = 0
+    inviter_user_id: str = Field(default="", max_length=64)
+    mute_end_time_ms: int = 0
+    active: bool = True
+    left_seq: int = 0
+
+
+class GroupRequestRow(SQLModel, table=True):
+    """The latest request of a user to join a group (a re-request replaces it)."""
+
+    __tablename__ = "group_requests"
+    __table_args__ = (Index("ix_group_requests_group", "group_id", "create_time_ms"),)
+    group_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    message: str = Field(default="", max_length=512)
+    # parley.group.v1.JoinRequestState
+    state: int = 1
+    create_time_ms: int = 0
+    handler_user_id: str = Field(default="", max_length=64)
+    handle_time_ms: int = 0
+
+
+def _widen_integers() -> None:
+    """Every integer column is 64-bit: millisecond times and seqs overflow the
+    32-bit INTEGER of PostgreSQL and MySQL (SQLite's INTEGER is 64-bit anyway)."""
+    for table in SQLModel.metadata.tables.values():
+        for column in table.columns:
+            if type(column.type) is Integer:
+                column.type = BigInteger()
+
+
+_widen_integers()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,21 @@ T = UserRow.__table__  # type: ignore[attr-defined]
 
 def _row(r: object) -> UserRow:
     return UserRow.model_validate(dict(r._mapping))  # type: ignore[attr-defined]
+
+
+def _filters(keyword: str, blocked_only: bool) -> list[Any]:
+    cond: list[Any] = []
+    if keyword:
+        like = keyword.lower().replace("%", r"\%").replace("_", r"\_")
+        cond.append(
+            or_(
+                T.c.user_id.like(f"{like}%", escape="\\"),
+                func.lower(T.c.nickname).like(f"%{like}%", escape="\\"),
+            )
+        )
+    if blocked_only:
+        cond.append(T.c.blocked.is_(True))
+    return cond
 
 
 class SqlUserStore:
@@ -50,17 +66,7 @@ class SqlUserStore:
     async def search_users(
         self, keyword: str, offset: int, limit: int, blocked_only: bool = False
     ) -> tuple[list[UserRow], int]:
-        cond = []
-        if keyword:
-            like = keyword.lower().replace("%", r"\%").replace("_", r"\_")
-            cond.append(
-                or_(
-                    T.c.user_id.like(f"{like}%", escape="\\"),
-                    func.lower(T.c.nickname).like(f"%{like}%", escape="\\"),
-                )
-            )
-        if blocked_only:
-            cond.append(T.c.blocked.is_(True))
+        cond = _filters(keyword, blocked_only)
         async with self._engine.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(T).where(*cond))).scalar()
             rows = (
@@ -83,5 +89,20 @@ class SqlUserStore:
             .select_from(T)
             .where(T.c.create_time_ms >= start_ms, T.c.create_time_ms < end_ms)
         )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(q)).scalar() or 0)
+
+    async def list_users_after(
+        self, keyword: str, after_user_id: str, limit: int, blocked_only: bool = False
+    ) -> list[UserRow]:
+        cond = _filters(keyword, blocked_only)
+        if after_user_id:
+            cond.append(T.c.user_id > after_user_id)
+        q = select(T).where(*cond).order_by(T.c.user_id).limit(limit)
+        async with self._engine.connect() as conn:
+            return [_row(r) for r in (await conn.execute(q)).all()]
+
+    async def count_matching(self, keyword: str, blocked_only: bool = False) -> int:
+        q = select(func.count()).select_from(T).where(*_filters(keyword, blocked_only))
         async with self._engine.connect() as conn:
             return int((await conn.execute(q)).scalar() or 0)

@@ -1,0 +1,76 @@
+"""AdminService: operator statistics and user management (admin tokens only)."""
+
+from __future__ import annotations
+
+from parley.admin.v1 import admin_pb2, admin_pb2_grpc
+from parley.api.base import Authn, Ctx, rpc
+from parley.domain.admin import Admin
+from parley.domain.stats import Statistics
+from parley.realtime.registry import Registry
+
+
+class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
+    def __init__(self, authn: Authn, admin: Admin, stats: Statistics, registry: Registry) -> None:
+        self.authn = authn
+        self.admin = admin
+        self.stats = stats
+        self.registry = registry
+
+    @rpc
+    async def GetStatistics(
+        self, request: admin_pb2.GetStatisticsRequest, context: Ctx
+    ) -> admin_pb2.GetStatisticsResponse:
+        self.authn.admin(context)
+        resp = await self.stats.get(request.start_date, request.end_date)
+        resp.online_users = self.registry.online_users()
+        resp.open_streams = len(self.registry)
+        return resp
+
+    @rpc
+    async def ListUsers(
+        self, request: admin_pb2.ListUsersRequest, context: Ctx
+    ) -> admin_pb2.ListUsersResponse:
+        self.authn.admin(context)
+        users, page = await self.admin.list_users(
+            request.keyword, request.page, request.blocked_only
+        )
+        return admin_pb2.ListUsersResponse(users=users, page=page)
+
+    @rpc
+    async def GetUser(
+        self, request: admin_pb2.GetUserRequest, context: Ctx
+    ) -> admin_pb2.GetUserResponse:
+        self.authn.admin(context)
+        return admin_pb2.GetUserResponse(user=await self.admin.get_user(request.user_id))
+
+    @rpc
+    async def BlockUser(
+        self, request: admin_pb2.BlockUserRequest, context: Ctx
+    ) -> admin_pb2.BlockUserResponse:
+        self.authn.admin(context)
+        closed = await self.admin.block(request.user_id, request.reason)
+        return admin_pb2.BlockUserResponse(closed_streams=closed)
+
+    @rpc
+    async def UnblockUser(
+        self, request: admin_pb2.UnblockUserRequest, context: Ctx
+    ) -> admin_pb2.UnblockUserResponse:
+        self.authn.admin(context)
+        await self.admin.unblock(request.user_id)
+        return admin_pb2.UnblockUserResponse()
+
+    @rpc
+    async def ForceLogout(
+        self, request: admin_pb2.ForceLogoutRequest, context: Ctx
+    ) -> admin_pb2.ForceLogoutResponse:
+        self.authn.admin(context)
+        closed = await self.admin.logout(request.user_id, request.platform)
+        return admin_pb2.ForceLogoutResponse(closed_streams=closed)
+
+    @rpc
+    async def SendSystemNotification(
+        self, request: admin_pb2.SendSystemNotificationRequest, context: Ctx
+    ) -> admin_pb2.SendSystemNotificationResponse:
+        self.authn.admin(context)
+        delivered = await self.admin.notify(request)
+        return admin_pb2.SendSystemNotificationResponse(delivered_users=delivered)

@@ -1,0 +1,249 @@
+"""The worker side of the pipeline: persist what the log holds, in order,
+then settle seqs (the visible max) and push.
+
+One durable pull consumer per partition, shared by every worker process. A
+consumer hands out at most `batch` unacked messages, so one batch per
+partition is in flight at a time and a conversation's messages are written,
+settled and pushed in log order, whichever worker holds the batch. A batch is
+acked only after it is stored, settled and pushed; a worker that dies holding
+one leaves it to be redelivered (to any worker) after ack_wait, and writing
+it again is harmless (idempotent stores, idempotent settlement).
+
+The visible max (docs/cluster.md): a seq is visible once every lower seq is
+stored or a known hole. Holes are seqs that will never be written: a gateway
+that could not publish says so (a hole envelope); a message appended to the
+log later than publish_deadline + skew_margin after its allocation was never
+acked to its sender and is refused (the late rule); and a gap below stored
+seqs that outlives that same bound becomes holes. The last is judged by log
+time: once this worker has processed a message appended at or after the
+bound, everything appended before it was processed too (log order), so a
+missing seq can no longer arrive in time. Idle partitions with gaps get tick
+messages so that log time moves on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from redis.asyncio import Redis
+
+from parley.bus.codec import HOLE, MSG, TICK, Envelope, PushEvent
+from parley.bus.jetstream import BusConfig, Publisher
+from parley.bus.subjects import push_subject
+from parley.storage.batch import WriteBatch
+from parley.storage.interfaces import MessageStore, PresenceStore
+from parley.storage.redis.seqs import RedisSeqs
+
+log = logging.getLogger(__name__)
+
+# Take the lease if free, or renew it if ours: 1 when held.
+_HOLD = """
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+class PartitionLease:
+    """One worker at a time consumes a partition. A pull consumer's
+    max_ack_pending bounds the unacked messages, not the fetchers: two
+    workers fetching small batches would each hold part of a partition and
+    persist (and push) it out of order. The holder renews the lease on every
+    fetch; a dead holder's lease expires after `ttl_ms` (its unacked
+    messages are redelivered after ack_wait, which the ttl exceeds)."""
+
+    def __init__(self, redis: Redis, prefix: str, owner: str, ttl_ms: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.owner = owner
+        self.ttl_ms = ttl_ms
+        self._hold = redis.register_script(_HOLD)
+
+    async def hold(self, partition: int) -> bool:
+        key = f"{self._prefix}lease:partition:{partition}"
+        return bool(await self._hold(keys=[key], args=[self.owner, str(self.ttl_ms)]))
+
+    async def release(self, partition: int) -> None:
+        key = f"{self._prefix}lease:partition:{partition}"
+        if await self._redis.get(key) == self.owner:
+            await self._redis.delete(key)
+
+
+def _log_ms(m: Msg) -> int:
+    ts = m.metadata.timestamp
+    return int(ts.timestamp() * 1000) if ts is not None else int(time.time() * 1000)
+
+
+class Worker:
+    def __init__(
+        self,
+        nc: Client,
+        js: JetStreamContext,
+        cfg: BusConfig,
+        store: MessageStore,
+        seqs: RedisSeqs,
+        presence: PresenceStore,
+        partitions: list[int] | None = None,
+        lease: PartitionLease | None = None,
+    ) -> None:
+        self._lease = lease
+        self._nc = nc
+        self._js = js
+        self.cfg = cfg
+        self._store = store
+        self._seqs = seqs
+        self._presence = presence
+        self._publisher = Publisher(js, cfg)
+        self.partitions = partitions if partitions is not None else list(range(cfg.partitions))
+        self._tasks: list[asyncio.Task[None]] = []
+        # Per partition: conversation -> log time (ms) after which its gaps are holes.
+        self._gaps: dict[int, dict[str, int]] = defaultdict(dict)
+        self.stored = 0
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._run(p), name=f"worker-{p}") for p in self.partitions]
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks = []
+        if self._lease is not None:
+            for p in self.partitions:
+                with contextlib.suppress(Exception):
+                    await self._lease.release(p)
+
+    async def _run(self, partition: int) -> None:
+        sub: JetStreamContext.PullSubscription | None = None
+        last_tick = 0.0
+        while True:
+            try:
+                if self._lease is not None and not await self._lease.hold(partition):
+                    await asyncio.sleep(0.5)
+                    continue
+                if sub is None:
+                    sub = await self._js.pull_subscribe_bind(
+                        durable=self.cfg.durable(partition), stream=self.cfg.stream
+                    )
+                try:
+                    msgs = await sub.fetch(self.cfg.batch, timeout=1.0)
+                except TimeoutError:
+                    msgs = []
+                if msgs:
+                    await self.process(partition, msgs)
+                if self._gaps[partition] and time.monotonic() - last_tick > 1.0:
+                    last_tick = time.monotonic()
+                    await self._publisher.tick(partition)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # NATS or Redis away: unacked messages come back after ack_wait.
+                log.warning("worker partition %d: retrying", partition, exc_info=True)
+                await asyncio.sleep(0.5)
+
+    async def process(self, partition: int, msgs: list[Msg]) -> None:
+        envs = [(Envelope.decode(m.data), _log_ms(m)) for m in msgs]
+        log_now = max(t for _, t in envs)
+        by_conv: dict[str, list[int]] = defaultdict(list)
+        for env, _ in envs:
+            if env.kind == MSG:
+                by_conv[env.conversation_id].append(env.seq)
+        declared = {c: await self._seqs.holes(c, s) for c, s in by_conv.items()}
+        merged = WriteBatch()
+        stored: dict[str, list[int]] = defaultdict(list)
+        newest_alloc: dict[str, int] = {}
+        holes: dict[str, list[int]] = defaultdict(list)
+        pushes: list[Envelope] = []
+        for env, at in envs:
+            cid = env.conversation_id
+            if env.kind == TICK:
+                continue
+            if env.kind == HOLE:
+                holes[cid].append(env.seq)
+                continue
+            late = at - env.alloc_ms > self.cfg.late_ms
+            if late or env.seq in declared.get(cid, ()):
+                if late:
+                    log.warning("late append %s/%d refused (a hole)", cid, env.seq)
+                holes[cid].append(env.seq)
+                continue
+            if env.batch is not None:
+                merged.merge(env.batch)
+            stored[cid].append(env.seq)
+            newest_alloc[cid] = max(newest_alloc.get(cid, 0), env.alloc_ms)
+            pushes.append(env)
+        await self._write(merged, msgs)
+        self.stored += sum(len(s) for s in stored.values())
+        gaps = self._gaps[partition]
+        for cid, seqs in stored.items():
+            visible = await self._seqs.settle(cid, seqs)
+            if visible < max(seqs):
+                bound = newest_alloc[cid] + self.cfg.late_ms
+                gaps[cid] = max(gaps.get(cid, 0), bound)
+        for cid, seqs in holes.items():
+            await self._seqs.settle(cid, seqs, hole=True)
+        await self._push(pushes)
+        for m in msgs:
+            await m.ack()
+        for cid, bound in list(gaps.items()):
+            if log_now >= bound:
+                await self._fill(cid)
+                del gaps[cid]
+
+    async def _write(self, batch: WriteBatch, msgs: list[Msg]) -> None:
+        """Until it is stored: nothing later of this partition may pass it."""
+        delay = 0.1
+        while True:
+            try:
+                if not batch.is_empty():
+                    await self._store.write(batch)
+                return
+            except Exception:
+                log.warning("worker write failed; retrying", exc_info=True)
+                for m in msgs:
+                    with contextlib.suppress(Exception):
+                        await m.in_progress()
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
+
+    async def _fill(self, conversation_id: str) -> None:
+        """Declares every missing seq below the settled ones a hole."""
+        pending = await self._seqs.pending(conversation_id)
+        if not pending:
+            return
+        visible = await self._seqs.visible_max(conversation_id)
+        have = set(pending)
+        missing = [s for s in range(visible + 1, max(pending)) if s not in have]
+        if missing:
+            log.info("holes in %s: %s", conversation_id, missing[:20])
+            await self._seqs.settle(conversation_id, missing, hole=True)
+
+    async def _push(self, envs: list[Envelope]) -> None:
+        users = sorted({u for e in envs for u in e.members})
+        if not users:
+            return
+        routes = await self._presence.nodes_of(users)
+        for env in envs:
+            per_node: dict[str, list[str]] = defaultdict(list)
+            for u in env.members:
+                for node in routes.get(u, ()):
+                    per_node[node].append(u)
+            for node, node_users in per_node.items():
+                event = PushEvent(node_users, env.frame, env.exclude)
+                await self._nc.publish(push_subject(self.cfg.prefix, node), event.encode())

@@ -1,0 +1,79 @@
+"""GroupStore contract: SQLite, PostgreSQL and MySQL (MariaDB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from parley.ids import group_conversation_id
+from parley.storage.sql.conversations import SqlConversationStore
+from parley.storage.sql.groups import SqlGroupStore
+from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow
+from tests.storage.contracts.conftest import uid
+from tests.storage.contracts.rows import member
+
+
+def members(gid: str, users: list[str], at: int = 1) -> list[GroupMemberRow]:
+    return [GroupMemberRow(group_id=gid, user_id=u, role=1, join_time_ms=at) for u in users]
+
+
+def convs(gid: str, users: list[str]) -> list[dict[str, Any]]:
+    cid = group_conversation_id(gid)
+    return [{**member(u, cid), "session_type": 2, "group_id": gid} for u in users]
+
+
+async def test_group_life(sql_engine: AsyncEngine) -> None:
+    s = SqlGroupStore(sql_engine)
+    cs = SqlConversationStore(sql_engine)
+    gid, owner, m1, m2 = uid("g"), uid(), uid(), uid()
+    rows = members(gid, [owner, m1])
+    rows[0].role = 3
+    await s.create_group(
+        GroupRow(group_id=gid, name="G", owner_user_id=owner, create_time_ms=5),
+        rows,
+        convs(gid, [owner, m1]),
+    )
+    loaded = await s.load_group(gid)
+    assert loaded is not None
+    group, briefs = loaded
+    assert group.name == "G" and {b.user_id: b.role for b in briefs} == {owner: 3, m1: 1}
+    assert await s.load_group(uid("g")) is None
+    assert [(g.group_id, n) for g, n in await s.get_groups([gid, uid("g")])] == [(gid, 2)]
+    await s.update_group(gid, name="H", announcement="a" * 4096)
+    await s.add_members(gid, members(gid, [m2], at=2), convs(gid, [m2]), {})
+    page, total = await s.list_members(gid, 0, 0, 10)
+    assert page[0].user_id == owner and total == 3
+    await s.remove_members(gid, [m1], left_seq=7, version=99)
+    loaded = await s.load_group(gid)
+    assert loaded is not None
+    former = {b.user_id: (b.active, b.left_seq) for b in loaded[1]}
+    assert former[m1] == (False, 7) and former[m2] == (True, 0)
+    uc = await cs.get_user_conversation(m1, group_conversation_id(gid))
+    assert uc is not None and uc.version == 99
+    # Rejoining replaces the former row and raises the history floor.
+    await s.add_members(gid, members(gid, [m1], at=3), [], {m1: (8, 100)})
+    again = await s.get_member(gid, m1)
+    assert again is not None and again.active and again.join_time_ms == 3
+    uc = await cs.get_user_conversation(m1, group_conversation_id(gid))
+    assert uc is not None and uc.min_seq == 8
+    await s.update_member(gid, m2, mute_end_time_ms=123)
+    await s.transfer_owner(gid, owner, m2)
+    new_owner = await s.get_member(gid, m2)
+    assert new_owner is not None and new_owner.role == 3 and new_owner.mute_end_time_ms == 0
+    groups, total = await s.joined_groups(m2, 0, 10)
+    assert [(g.owner_user_id, n) for g, n in groups] == [(m2, 3)] and total == 1
+
+
+async def test_requests(sql_engine: AsyncEngine) -> None:
+    s = SqlGroupStore(sql_engine)
+    gid, u, v = uid("g"), uid(), uid()
+    await s.put_request(GroupRequestRow(group_id=gid, user_id=u, message="1", create_time_ms=1))
+    await s.put_request(GroupRequestRow(group_id=gid, user_id=u, message="2", create_time_ms=2))
+    await s.put_request(GroupRequestRow(group_id=gid, user_id=v, create_time_ms=3))
+    got = await s.get_request(gid, u)
+    assert got is not None and got.message == "2"
+    assert await s.handle_request(gid, u, 2, "admin", 9) is True
+    assert await s.handle_request(gid, u, 2, "admin", 9) is False
+    page, total, pending = await s.list_requests(gid, 0, 10)
+    assert [r.user_id for r in page] == [v, u] and (total, pending) == (2, 1)
