@@ -180,6 +180,7 @@ async def build_core(settings: Settings) -> Core:
     registry = Registry(settings.auth.multi_login_policy)
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
+    commit.versions = versions
     seqs: SeqService
     pusher: Pusher = registry
     pipeline: MessagePipeline | None = None

@@ -11,10 +11,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
 from parley.storage.sql.schema import MessageRow
+
+if TYPE_CHECKING:
+    from parley.domain.conversation_log import VersionClock
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ class CommitQueue:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.items = 0
+        # Told which conversation-list versions are written (set by the app).
+        self.versions: VersionClock | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="commit-queue")
@@ -104,6 +110,9 @@ class CommitQueue:
             results = [ok] * len(fresh)
         self.batches += 1
         self.items += len(items)
+        if self.versions is not None:
+            for it in items:
+                self.versions.done(it.batch.versions())
         outcome = dict(zip((id(it) for it in fresh), results, strict=True))
         for it in items:
             original = duplicates.get(it.dedup) if it.dedup is not None else None

@@ -7,8 +7,10 @@ the same for all of them."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from parley.clock import now_ms
@@ -34,14 +36,39 @@ MS = message_pb2.MessageStatus
 
 
 class VersionClock:
-    """Monotonic change counter behind conversation-list sync cursors."""
+    """Monotonic change counter behind conversation-list sync cursors.
+
+    A version is handed out before its row is written, so a cursor must not
+    run ahead of writes still in flight: a list taken in between would skip
+    that row for good. `safe()` is the highest version below every pending
+    one; writers call `done()` once the row is written (or failed). Entries
+    nobody reports (a path that forgot) expire after a few seconds, so a
+    missed report costs a longer list, never a stuck cursor."""
+
+    PENDING_TTL = 5.0
 
     def __init__(self, start: int = 0) -> None:
         self.value = start
+        self._pending: dict[int, float] = {}
 
     def next(self) -> int:
         self.value += 1
+        self._pending[self.value] = time.monotonic()
         return self.value
+
+    def done(self, versions: Iterable[int]) -> None:
+        pending = self._pending
+        for v in versions:
+            pending.pop(v, None)
+
+    def safe(self) -> int:
+        pending = self._pending
+        if not pending:
+            return self.value
+        cutoff = time.monotonic() - self.PENDING_TTL
+        for v in [v for v, t in pending.items() if t < cutoff]:
+            del pending[v]
+        return min(pending) - 1 if pending else self.value
 
 
 _DAY_MS = 86_400_000

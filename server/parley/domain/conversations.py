@@ -73,7 +73,7 @@ class Conversations:
         self, user_id: str, since_version: int, offset: int, limit: int
     ) -> tuple[list[conversation_pb2.Conversation], int, int]:
         """Returns (page, total, current version)."""
-        version = self.log.versions.value
+        version = self.log.versions.safe()  # before the query: see VersionClock
         pairs = await self.log.conversations.list_user_conversations(user_id, since_version)
         pairs.sort(
             key=lambda p: (
@@ -125,10 +125,14 @@ class Conversations:
         if uc is None:
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")
         if fields:
-            fields["version"] = self.log.versions.next()
-            await self.log.conversations.update_user_conversation(
-                user_id, conversation_id, **fields
-            )
+            version = self.log.versions.next()
+            fields["version"] = version
+            try:
+                await self.log.conversations.update_user_conversation(
+                    user_id, conversation_id, **fields
+                )
+            finally:
+                self.log.versions.done((version,))
             note = notification_pb2.Notification(op_user_id=user_id)
             note.conversation_changed.conversation_id = conversation_id
             ref = parse_conversation_id(notification_conversation_id(user_id))

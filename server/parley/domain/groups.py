@@ -407,11 +407,14 @@ class Groups:
                 st.add(u, m.role)
                 st.members[u].mute_end_ms = m.mute_end_ms
             raise
+        version = self.log.versions.next()
         try:
-            await self.store.remove_members(gid, user_ids, seq, self.log.versions.next())
+            await self.store.remove_members(gid, user_ids, seq, version)
         except BaseException:
             self._drop(gid)
             raise
+        finally:
+            self.log.versions.done((version,))
         for u in user_ids:
             st.former[u] = seq
         self._committed(st)

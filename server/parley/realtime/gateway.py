@@ -213,7 +213,7 @@ class Gateway:
         hello.session.user_id = ident.user_id
         hello.session.platform = ident.platform  # type: ignore[assignment]
         hello.session.device_id = auth.device_id
-        hello.session.conversations_version = self.versions.value
+        hello.session.conversations_version = self.versions.safe()
         hello.session.heartbeat_interval_ms = int(limits.heartbeat_interval_seconds * 1000)
         hello.session.idle_timeout_ms = int(limits.idle_timeout_seconds * 1000)
         hello.session.max_frame_bytes = limits.max_frame_bytes

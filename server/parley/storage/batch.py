@@ -61,6 +61,14 @@ class WriteBatch:
         for user, ms in other.last_active.items():
             self.last_active[user] = max(ms, self.last_active.get(user, 0))
 
+    def versions(self) -> list[int]:
+        """The conversation-list versions this batch writes."""
+        out = [int(row["version"]) for row in self.conversations.values()]
+        out.extend(int(row["version"]) for row in self.user_conversations)
+        out.extend(v for _, v in self.read_marks.values())
+        out.extend(v for _, v in self.min_seq_marks.values())
+        return out
+
     def is_empty(self) -> bool:
         return not (
             self.messages
