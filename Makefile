@@ -57,9 +57,11 @@ test-cluster: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m cluster $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short
 
 bench-full: install
+	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
 
 clean:

@@ -45,6 +45,10 @@ class LimitSettings(BaseModel):
     send_rate_per_second: float = 200.0
     send_burst: int = 400
     send_queue_frames: int = 1024
+    # Admission control: sends accepted but not yet acked, over all streams.
+    # At the bound the gateway stops reading frames, so HTTP/2 flow control
+    # pushes back on the senders instead of server memory growing.
+    max_inflight_sends: int = 4096
     auth_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 30.0
     idle_timeout_seconds: float = 90.0

@@ -59,6 +59,7 @@ class Gateway:
         self.accepting = True
         self._sweeper: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._inflight = asyncio.Semaphore(settings.limits.max_inflight_sends)
         self.frames_in = 0
 
     # -- life cycle -------------------------------------------------------
@@ -287,9 +288,16 @@ class Gateway:
             raise exhausted(R.ERROR_REASON_RATE_LIMITED, "send rate exceeded; slow down")
         ident = session.ident
         assert isinstance(ident, Identity)
-        # Enqueued in frame order (so one device's messages keep their order);
-        # the ack is written when the group commit is durable.
-        waiter = await self.messages.enqueue(ident, send.message, exclude=session)
+        # Admission control: this stream's reader waits here (and so stops
+        # reading) while too many sends are in flight server-wide.
+        await self._inflight.acquire()
+        try:
+            # Enqueued in frame order (so one device's messages keep their
+            # order); the ack is written when the group commit is durable.
+            waiter = await self.messages.enqueue(ident, send.message, exclude=session)
+        except BaseException:
+            self._inflight.release()
+            raise
         cmid = send.message.client_msg_id
 
         async def finish() -> None:
@@ -298,6 +306,8 @@ class Gateway:
             except ParleyError as e:
                 session.send(error_frame(rid, e, cmid))
                 return
+            finally:
+                self._inflight.release()
             out = gateway_pb2.ServerFrame(request_id=rid)
             out.send_ack.ack.CopyFrom(ack)
             session.send(out.SerializeToString())

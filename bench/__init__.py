@@ -1,0 +1,1 @@
+"""Parley load generator and benchmark scenarios (`python -m bench`)."""

@@ -1,0 +1,248 @@
+"""`python -m bench`: runs the scenarios, each against a `parley serve` of its
+own (or an external server with --target), and writes the results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import resource
+import shutil
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench.config import RESULTS_DIR, SCENARIOS, SHORT, Options, Params
+from bench.context import Context
+from bench.cpu import background_pct
+from bench.pool import WorkerPool
+from bench.progress import note
+from bench.report import REPO, git_rev, meta, plot, table, write_json
+from bench.result import ScenarioResult
+from bench.scenarios import SCENARIOS as RUNNERS
+from bench.server import LocalServer, Target, export_server
+
+CLUSTER_SKIPPED = "skipped: cluster mode not implemented"
+QUIET_PCT = 25.0  # background CPU (percent of one core) above which figures suffer
+
+
+def raise_nofile() -> int:
+    """Raises the open-files limit to the hard limit (children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Parley benchmark: real gRPC clients in several processes against a server.",
+    )
+    ap.add_argument(
+        "--scenario",
+        "-s",
+        action="append",
+        choices=SCENARIOS,
+        help="run only these scenarios (repeatable; default: all)",
+    )
+    ap.add_argument("--short", action="store_true", help="a quick pass of every scenario (<5 min)")
+    ap.add_argument("--mode", choices=("embedded", "cluster"), default="embedded")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="load-generator processes (default 1: on 2 cores shared with the server, "
+        "one worker leaves the server the most CPU; see bench/README.md)",
+    )
+    ap.add_argument("--target", help="host:port of an external server (default: start one)")
+    ap.add_argument("--admin-secret", help="admin secret of the --target server")
+    ap.add_argument("--server-pid", type=int, help="pid of the --target server, for RSS and CPU")
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the started server, e.g. "
+        "PARLEY_STORAGE__SQLITE_SYNCHRONOUS=NORMAL",
+    )
+    ap.add_argument(
+        "--server-rev",
+        help="run the server code of this git revision (exported to a temp dir) "
+        "instead of the work tree's",
+    )
+    ap.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each scenario, wait up to this long for other processes on the host "
+        f"to use less than {QUIET_PCT:.0f}%% of a core",
+    )
+    ap.add_argument("--results", type=Path, default=RESULTS_DIR, help="results directory")
+    ap.add_argument("--profile", action="store_true", help="sample the server with py-spy")
+    ap.add_argument("--profile-native", action="store_true", help="py-spy --native as well")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bars")
+    ap.add_argument("--no-plot", action="store_true", help="write no PNG")
+    params = ap.add_argument_group("scenario parameters (full-run defaults; --short lowers some)")
+    for f in dataclasses.fields(Params):
+        default = getattr(Params(), f.name)
+        short = f" (short: {SHORT[f.name]})" if f.name in SHORT else ""
+        params.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=type(default),
+            default=None,
+            help=f"default {default}{short}",
+        )
+    a = ap.parse_args(argv)
+    if a.target and not a.admin_secret:
+        ap.error("--target needs --admin-secret")
+    values = {f.name: getattr(Params(), f.name) for f in dataclasses.fields(Params)}
+    if a.short:
+        values.update(SHORT)
+    for name in values:
+        given = getattr(a, name)
+        if given is not None:
+            values[name] = given
+    env: dict[str, str] = {}
+    for kv in a.server_env:
+        key, sep, value = kv.partition("=")
+        if not sep:
+            ap.error(f"--server-env wants KEY=VALUE, got {kv!r}")
+        env[key] = value
+    return Options(
+        scenarios=a.scenario or list(SCENARIOS),
+        mode=a.mode,
+        short=a.short,
+        workers=max(1, a.workers),
+        target=a.target,
+        admin_secret=a.admin_secret,
+        server_pid=a.server_pid,
+        server_env=env,
+        server_rev=a.server_rev,
+        wait_quiet=a.wait_quiet,
+        results_dir=a.results,
+        profile=a.profile or a.profile_native,
+        profile_native=a.profile_native,
+        progress=not a.no_progress,
+        plot=not a.no_plot,
+        params=Params(**values),
+    )
+
+
+async def run_scenario(opts: Options, name: str) -> ScenarioResult:
+    if opts.mode == "cluster" and not opts.external:
+        return ScenarioResult(name, opts.mode, skipped=CLUSTER_SKIPPED)
+    background = await background_pct()
+    deadline = time.monotonic() + opts.wait_quiet
+    if background > QUIET_PCT and opts.wait_quiet > 0:
+        note(f"  other processes use {background:.0f}% of a core; waiting for a quieter host")
+        while background > QUIET_PCT and time.monotonic() < deadline:
+            background = await background_pct(2.0)
+    if background > QUIET_PCT:
+        note(f"  other processes use {background:.0f}% of a core: figures will be lower")
+    server: LocalServer | None = None
+    if opts.external:
+        assert opts.target is not None and opts.admin_secret is not None
+        target = Target(opts.target, opts.admin_secret, opts.server_pid, external=True)
+    else:
+        server = LocalServer(env=opts.server_env, source=opts.server_source)
+        target = server.start()
+    pool = WorkerPool(opts.workers, target.address)
+    res: ScenarioResult
+    try:
+        await pool.start()
+        ctx = Context(opts, target, pool, name)
+        res = await RUNNERS[name](ctx)
+        res.figures["background_cpu_pct"] = background
+        for label, summary in ctx.profiler.summaries.items():
+            res.figures.setdefault("profile", {})[label] = {
+                "samples": summary.samples,
+                "self_top": [[fn, round(pct, 1)] for fn, pct in summary.self_top[:15]],
+                "inclusive_top": [[fn, round(pct, 1)] for fn, pct in summary.inclusive_top[:15]],
+            }
+    except Exception:
+        err = traceback.format_exc()
+        note(f"scenario {name} failed:\n{err}")
+        if server is not None and not server.alive():
+            err += f"\nserver exited; log tail:\n{server.log_tail()}"
+        res = ScenarioResult(name, opts.mode, error=err)
+    finally:
+        await pool.stop()
+        if server is not None:
+            crashed = not server.alive()
+            rc = server.stop(keep_log=True)
+            if crashed:
+                note(f"  the server exited during {name} (rc {rc})")
+    if server is not None:
+        keep_server_log(server, res, opts.results_dir)
+    return res
+
+
+def keep_server_log(server: LocalServer, res: ScenarioResult, results_dir: Path) -> None:
+    """Keeps the server's log next to the results when something went wrong
+    (anything lost, an error, or errors in the log), and removes its directory."""
+    text = server.log_text()
+    troubled = (
+        res.error is not None
+        or bool(res.figures.get("lost"))
+        or any(c.get("lost") for c in res.curve)
+        or "Traceback" in text
+        or " ERROR " in text
+    )
+    if troubled and text:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        path = results_dir / f"{res.scenario}-{res.mode}.server.log"
+        path.write_text(text)
+        res.figures["server_log"] = str(path)
+    server.cleanup()
+
+
+async def run_all(opts: Options) -> list[ScenarioResult]:
+    rev = git_rev()
+    meta_ = meta(opts.workers, opts.short, rev, opts.target or "local")
+    meta_["server_rev"] = rev
+    if opts.server_rev and not opts.external:
+        opts.server_source = export_server(opts.server_rev, REPO)
+        meta_["server_rev"] = git_rev(opts.server_rev, work_tree=False)
+    results: list[ScenarioResult] = []
+    try:
+        for name in opts.scenarios:
+            t0 = time.monotonic()
+            note(f"== {name} ({opts.mode}{', short' if opts.short else ''})")
+            res = await run_scenario(opts, name)
+            res.figures.setdefault("scenario_s", round(time.monotonic() - t0, 1))
+            path = write_json(res, meta_, opts.results_dir)
+            png = plot(res, opts.results_dir) if opts.plot else None
+            took = time.monotonic() - t0
+            note(f"   {path}" + (f", {png}" if png else "") + f" ({took:.0f}s)")
+            results.append(res)
+    finally:
+        if opts.server_source is not None:
+            shutil.rmtree(opts.server_source.parent, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    opts = parse_args(argv)
+    raise_nofile()
+    # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C: servers and workers stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    t0 = time.monotonic()
+    try:
+        import uvloop
+
+        results = uvloop.run(run_all(opts))
+    except ImportError:
+        results = asyncio.run(run_all(opts))
+    print()
+    print(table(results))
+    print(
+        f"\n{len(results)} scenarios in {time.monotonic() - t0:.0f}s; results in {opts.results_dir}"
+    )
+    if any(r.error for r in results):
+        sys.exit(1)

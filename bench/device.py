@@ -1,0 +1,121 @@
+"""One simulated device: a user's bidirectional `GatewayService.Connect`
+stream, opened through the generated stub and authenticated with its token."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any, Protocol
+
+import grpc
+
+from bench.provision import PLATFORM
+from parley.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+
+class FrameSink(Protocol):
+    """Where a device's incoming frames go (the worker)."""
+
+    def on_frame(self, dev: Device, frame: gateway_pb2.ServerFrame) -> None: ...
+
+    def on_closed(self, dev: Device, reason: str) -> None: ...
+
+
+class Device:
+    """One user's device and its stream. Frames to send go through a queue
+    drained by one writer task (gRPC allows one pending write per call)."""
+
+    __slots__ = (
+        "call",
+        "closed",
+        "idx",
+        "last_send",
+        "out",
+        "reader",
+        "token",
+        "user_id",
+        "worker",
+        "writer",
+    )
+
+    def __init__(self, worker: FrameSink, idx: int, user_id: str, token: str) -> None:
+        self.worker = worker
+        self.idx = idx
+        self.user_id = user_id
+        self.token = token
+        self.call: Any = None
+        self.out: asyncio.Queue[gateway_pb2.ClientFrame | None] = asyncio.Queue()
+        self.reader: asyncio.Task[None] | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.closed = False
+        self.last_send = time.monotonic()
+
+    async def open(self, stub: gateway_pb2_grpc.GatewayServiceStub, timeout: float) -> None:
+        self.call = stub.Connect()
+        auth = gateway_pb2.ClientFrame(request_id="auth")
+        auth.auth.token = self.token
+        auth.auth.platform = PLATFORM
+        auth.auth.device_id = f"bench-{self.user_id}"
+        auth.auth.sdk_version = "parley-bench/0.1"
+        await asyncio.wait_for(self.call.write(auth), timeout)
+        first = await asyncio.wait_for(self.call.read(), timeout)
+        if first is grpc.aio.EOF or not first.HasField("session"):
+            raise ConnectionError(f"no session frame: {first!r}")
+        loop = asyncio.get_running_loop()
+        self.reader = loop.create_task(self._read())
+        self.writer = loop.create_task(self._write())
+
+    def send(self, frame: gateway_pb2.ClientFrame) -> bool:
+        if self.closed:
+            return False
+        self.out.put_nowait(frame)
+        self.last_send = time.monotonic()
+        return True
+
+    async def _write(self) -> None:
+        call = self.call
+        out = self.out
+        try:
+            while True:
+                frame = await out.get()
+                if frame is None:
+                    await call.done_writing()
+                    return
+                await call.write(frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.closed = True
+
+    async def _read(self) -> None:
+        call = self.call
+        on_frame = self.worker.on_frame
+        reason = "EOF"
+        try:
+            while True:
+                frame = await call.read()
+                if frame is grpc.aio.EOF:
+                    break
+                on_frame(self, frame)
+        except asyncio.CancelledError:
+            reason = "cancelled"
+        except grpc.aio.AioRpcError as e:
+            reason = str(e.code().name)
+        except Exception as e:
+            reason = type(e).__name__
+        if not self.closed:
+            self.closed = True
+            self.worker.on_closed(self, reason)
+
+    async def close(self) -> None:
+        self.closed = True
+        self.out.put_nowait(None)
+        if self.writer is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(self.writer), 1.0)
+        if self.call is not None:
+            self.call.cancel()
+        for t in (self.reader, self.writer):
+            if t is not None:
+                t.cancel()

@@ -1,0 +1,19 @@
+"""The benchmark scenarios, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bench.context import Context
+from bench.result import ScenarioResult
+from bench.scenarios import connections, group, one_to_one, search, unary
+
+Scenario = Callable[[Context], Awaitable[ScenarioResult]]
+
+SCENARIOS: dict[str, Scenario] = {
+    "one-to-one": one_to_one.run,
+    "group": group.run,
+    "connections": connections.run,
+    "unary": unary.run,
+    "search": search.run,
+}

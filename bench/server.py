@@ -1,0 +1,190 @@
+"""The server under test: a `parley serve` subprocess of our own (one per
+scenario, fresh data directory), or an external server given by address."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Limits raised so that the benchmark measures throughput, not the abuse guards.
+LOAD_ENV: dict[str, str] = {
+    "PARLEY_LIMITS__SEND_RATE_PER_SECOND": "100000",
+    "PARLEY_LIMITS__SEND_BURST": "100000",
+    "PARLEY_LIMITS__SEND_QUEUE_FRAMES": "8192",
+    "PARLEY_LIMITS__AUTH_TIMEOUT_SECONDS": "60",
+    "PARLEY_LIMITS__IDLE_TIMEOUT_SECONDS": "600",
+    "PARLEY_LIMITS__HEARTBEAT_INTERVAL_SECONDS": "120",
+    "PARLEY_LOG_LEVEL": "WARNING",
+}
+
+_LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+# Servers not cleaned up yet: stopped and removed at exit whatever happens
+# (they run in their own session, so a signal to the benchmark misses them).
+_RUNNING: set[LocalServer] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_RUNNING):
+        server.stop(timeout=5.0)
+        server.cleanup()
+
+
+@dataclass
+class Target:
+    """Where the load goes. `pid` is known for servers we started (and may be
+    given for external ones on this machine) to read memory and CPU."""
+
+    address: str
+    admin_secret: str
+    pid: int | None = None
+    external: bool = False
+
+
+def read_rss_kb(pid: int) -> int | None:
+    """VmRSS of a process, in KiB (None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def read_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except OSError:
+        return None
+    # The command name may hold spaces; fields resume after its closing paren.
+    fields = text[text.rindex(")") + 2 :].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def export_server(rev: str, repo: Path) -> Path:
+    """`git archive` of the server sources at `rev` into a temporary
+    directory, so a fixed revision can be measured while the work tree moves."""
+    dest = Path(tempfile.mkdtemp(prefix=f"parley-server-{rev[:12]}-"))
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev, "server"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "server"
+
+
+@dataclass(eq=False)
+class LocalServer:
+    """`python -m parley serve --listen 127.0.0.1:0` in a temporary data
+    directory; `source` (a directory holding the `parley` package) replaces
+    the installed server code."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    source: Path | None = None
+    admin_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    keep_data: bool = False
+    proc: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    workdir: Path | None = None
+
+    @property
+    def log_path(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "server.log"
+
+    def start(self, timeout: float = 60.0) -> Target:
+        self.workdir = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+        data_dir = self.workdir / "data"
+        env = {
+            **os.environ,
+            **LOAD_ENV,
+            **self.env,
+            "PARLEY_ADMIN_SECRET": self.admin_secret,
+        }
+        if self.source is not None:
+            env["PYTHONPATH"] = os.pathsep.join(
+                x for x in (str(self.source), env.get("PYTHONPATH", "")) if x
+            )
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "parley",
+                    "serve",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--data-dir",
+                    str(data_dir),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _RUNNING.add(self)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = _LISTENING.findall(self.log_path.read_text(errors="replace"))
+            if found:
+                self.port = int(found[-1])
+                return Target(f"127.0.0.1:{self.port}", self.admin_secret, self.proc.pid)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        tail = self.log_tail()
+        self.stop()
+        raise RuntimeError(f"parley serve did not start:\n{tail}")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, n: int = 30) -> str:
+        if self.workdir is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+
+    def log_text(self) -> str:
+        if self.workdir is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")
+
+    def cleanup(self) -> None:
+        _RUNNING.discard(self)
+        if self.workdir is not None and not self.keep_data:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def stop(self, timeout: float = 20.0, keep_log: bool = False) -> int | None:
+        """Stops the server; removes its directory unless `keep_log` (then
+        call cleanup() when done with the log)."""
+        rc: int | None = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                rc = self.proc.wait()
+            self.proc = None
+        if not keep_log:
+            self.cleanup()
+        return rc
