@@ -37,6 +37,35 @@ class SqlRelationStore:
 
     # -- friends ----------------------------------------------------------
 
+    async def _owned_ids(self, owner_col: Any, other_col: Any, owner_user_id: str) -> list[str]:
+        """The other side of every row owned by the user (friends, blocked)."""
+        q = select(other_col).where(owner_col == owner_user_id)
+        async with self._engine.connect() as conn:
+            return [r[0] for r in (await conn.execute(q)).all()]
+
+    async def _owned_page(
+        self,
+        table: Any,
+        owner_col: Any,
+        other_col: Any,
+        owner_user_id: str,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the user's rows, newest first, with the total."""
+        cond = owner_col == owner_user_id
+        q = (
+            select(table)
+            .where(cond)
+            .order_by(table.c.create_time_ms.desc(), other_col)
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            total = await count(conn, table, cond)
+            rows = (await conn.execute(q)).all()
+        return [dict(r._mapping) for r in rows], total
+
     async def get_friend(self, owner_user_id: str, friend_user_id: str) -> FriendRow | None:
         q = select(F).where(
             F.c.owner_user_id == owner_user_id, F.c.friend_user_id == friend_user_id
@@ -46,25 +75,15 @@ class SqlRelationStore:
         return FriendRow.model_validate(dict(row._mapping)) if row else None
 
     async def friend_ids(self, owner_user_id: str) -> list[str]:
-        q = select(F.c.friend_user_id).where(F.c.owner_user_id == owner_user_id)
-        async with self._engine.connect() as conn:
-            return [r[0] for r in (await conn.execute(q)).all()]
+        return await self._owned_ids(F.c.owner_user_id, F.c.friend_user_id, owner_user_id)
 
     async def list_friends(
         self, owner_user_id: str, offset: int, limit: int
     ) -> tuple[list[FriendRow], int]:
-        cond = F.c.owner_user_id == owner_user_id
-        q = (
-            select(F)
-            .where(cond)
-            .order_by(F.c.create_time_ms.desc(), F.c.friend_user_id)
-            .offset(offset)
-            .limit(limit)
+        rows, total = await self._owned_page(
+            F, F.c.owner_user_id, F.c.friend_user_id, owner_user_id, offset, limit
         )
-        async with self._engine.connect() as conn:
-            total = await count(conn, F, cond)
-            rows = (await conn.execute(q)).all()
-        return [FriendRow.model_validate(dict(r._mapping)) for r in rows], total
+        return [FriendRow.model_validate(r) for r in rows], total
 
     async def accept_application(
         self, from_user_id: str, to_user_id: str, response: str, now_ms: int
@@ -178,22 +197,12 @@ class SqlRelationStore:
         return bool(res.rowcount)
 
     async def blocked_ids(self, owner_user_id: str) -> list[str]:
-        q = select(B.c.blocked_user_id).where(B.c.owner_user_id == owner_user_id)
-        async with self._engine.connect() as conn:
-            return [r[0] for r in (await conn.execute(q)).all()]
+        return await self._owned_ids(B.c.owner_user_id, B.c.blocked_user_id, owner_user_id)
 
     async def list_blacklist(
         self, owner_user_id: str, offset: int, limit: int
     ) -> tuple[list[BlacklistRow], int]:
-        cond = B.c.owner_user_id == owner_user_id
-        q = (
-            select(B)
-            .where(cond)
-            .order_by(B.c.create_time_ms.desc(), B.c.blocked_user_id)
-            .offset(offset)
-            .limit(limit)
+        rows, total = await self._owned_page(
+            B, B.c.owner_user_id, B.c.blocked_user_id, owner_user_id, offset, limit
         )
-        async with self._engine.connect() as conn:
-            total = await count(conn, B, cond)
-            rows = (await conn.execute(q)).all()
-        return [BlacklistRow.model_validate(dict(r._mapping)) for r in rows], total
+        return [BlacklistRow.model_validate(r) for r in rows], total
