@@ -150,6 +150,15 @@ def _not_member(user_id: str) -> ParleyError:
     return precondition(R.ERROR_REASON_NOT_GROUP_MEMBER, f"{user_id} is not a member")
 
 
+def _check_outranks(actor: Member, target: Member, action: str) -> None:
+    """Admins act on members only; the owner on admins and members."""
+    if target.role == OWNER or (target.role == ADMIN and actor.role != OWNER):
+        raise denied(
+            R.ERROR_REASON_GROUP_PERMISSION_DENIED,
+            f"admins cannot {action} the owner or other admins",
+        )
+
+
 class Groups:
     def __init__(
         self, settings: Settings, store: GroupStore, users: Users, log: ConversationLog
@@ -246,6 +255,14 @@ class Groups:
         m = st.members.get(user_id)
         if m is None:
             raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
+        return m
+
+    @staticmethod
+    def _target(st: GroupState, user_id: str) -> Member:
+        """A member acted upon (the caller's own membership is `_member`)."""
+        m = st.members.get(user_id)
+        if m is None:
+            raise _not_member(user_id)
         return m
 
     def _admin(self, st: GroupState, user_id: str) -> Member:
@@ -567,9 +584,7 @@ class Groups:
             self._owner(st, me)
             if new_owner == me:
                 raise invalid("you already own the group", R.ERROR_REASON_SELF_TARGET)
-            target = st.members.get(new_owner)
-            if target is None:
-                raise _not_member(new_owner)
+            target = self._target(st, new_owner)
             await self.store.transfer_owner(group_id, me, new_owner)
             st.members[me].role = ADMIN
             target.role = OWNER
@@ -706,14 +721,8 @@ class Groups:
             if me in users:
                 raise invalid("use QuitGroup to leave", R.ERROR_REASON_SELF_TARGET)
             for u in users:
-                target = st.members.get(u)
-                if target is None:
-                    raise _not_member(u)
-                if target.role == OWNER or (target.role == ADMIN and actor.role != OWNER):
-                    raise denied(
-                        R.ERROR_REASON_GROUP_PERMISSION_DENIED,
-                        "admins cannot kick the owner or other admins",
-                    )
+                target = self._target(st, u)
+                _check_outranks(actor, target, "kick")
             note = self._note(me)
             note.members_kicked.group_id = group_id
             note.members_kicked.user_ids.extend(users)
@@ -774,9 +783,7 @@ class Groups:
             self._owner(st, me)
             if user_id == me:
                 raise invalid("use TransferOwner to give up ownership", R.ERROR_REASON_SELF_TARGET)
-            target = st.members.get(user_id)
-            if target is None:
-                raise _not_member(user_id)
+            target = self._target(st, user_id)
             if target.role == role:
                 return
             # An admin cannot be muted, so a promotion lifts a running mute.
@@ -802,8 +809,7 @@ class Groups:
                     R.ERROR_REASON_GROUP_PERMISSION_DENIED,
                     "only the owner and admins may set another member's nickname",
                 )
-            if user_id not in st.members:
-                raise _not_member(user_id)
+            self._target(st, user_id)
             await self.store.update_member(group_id, user_id, nickname=nickname)
             self._committed(st)
             note = self._note(me)
@@ -824,14 +830,8 @@ class Groups:
             actor = self._admin(st, me)
             if user_id == me:
                 raise invalid("cannot mute yourself", R.ERROR_REASON_SELF_TARGET)
-            target = st.members.get(user_id)
-            if target is None:
-                raise _not_member(user_id)
-            if target.role == OWNER or (target.role == ADMIN and actor.role != OWNER):
-                raise denied(
-                    R.ERROR_REASON_GROUP_PERMISSION_DENIED,
-                    "admins cannot mute the owner or other admins",
-                )
+            target = self._target(st, user_id)
+            _check_outranks(actor, target, "mute")
             end = now_ms() + seconds * 1000 if seconds else 0
             await self.store.update_member(group_id, user_id, mute_end_time_ms=end)
             target.mute_end_ms = end
