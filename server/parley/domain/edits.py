@@ -38,15 +38,25 @@ class Edits:
     async def _load(
         self, ident: Identity, conversation_id: str, seq: int
     ) -> tuple[ConversationRef, message_pb2.Message]:
+        ref, msgs = await self._load_many(ident, conversation_id, [seq])
+        return ref, msgs[0]
+
+    async def _load_many(
+        self, ident: Identity, conversation_id: str, seqs: Sequence[int]
+    ) -> tuple[ConversationRef, list[message_pb2.Message]]:
+        """The caller's visible user messages at `seqs` (access checked once)."""
         ref = await self.log.access.readable(conversation_id, ident.user_id)
         uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
-        row = await self.store.get_one(conversation_id, seq)
-        if row is None or row.status == MS.MESSAGE_STATUS_DELETED or (uc and seq < uc.min_seq):
-            raise not_found(R.ERROR_REASON_MESSAGE_NOT_FOUND, "message not found")
-        msg = message_pb2.Message.FromString(row.body)
-        if msg.HasField("notification"):
-            raise invalid("events cannot be changed")
-        return ref, msg
+        msgs = []
+        for seq in seqs:
+            row = await self.store.get_one(conversation_id, seq)
+            if row is None or row.status == MS.MESSAGE_STATUS_DELETED or (uc and seq < uc.min_seq):
+                raise not_found(R.ERROR_REASON_MESSAGE_NOT_FOUND, "message not found")
+            msg = message_pb2.Message.FromString(row.body)
+            if msg.HasField("notification"):
+                raise invalid("events cannot be changed")
+            msgs.append(msg)
+        return ref, msgs
 
     @staticmethod
     def _update(batch: WriteBatch, msg: message_pb2.Message) -> None:
@@ -135,9 +145,8 @@ class Edits:
             raise invalid("scope must be FOR_ME or FOR_EVERYONE")
         async with self._lock(conversation_id):
             batch = WriteBatch()
-            target: ConversationRef | None = None
-            for s in unique:
-                target, msg = await self._load(ident, conversation_id, s)
+            target, msgs = await self._load_many(ident, conversation_id, unique)
+            for msg in msgs:
                 if msg.sender_id != ident.user_id and not ident.is_admin:
                     raise denied(
                         R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may delete for everyone"
@@ -145,7 +154,6 @@ class Edits:
                 msg.status = MS.MESSAGE_STATUS_DELETED
                 msg.ClearField("content")
                 self._update(batch, msg)
-            assert target is not None
             await self.log.append_event(
                 target, _deleted_note(ident.user_id, conversation_id, unique), extra=batch
             )
