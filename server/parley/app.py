@@ -194,7 +194,7 @@ async def build_core(settings: Settings) -> Core:
     else:
         seqs = SeqAllocator(stores.messages.max_seq)
     log_ = ConversationLog(seqs, commit, stores.conversations, access, pusher, versions, pipeline)
-    messages = Messages(settings, log_, message_store, users)
+    messages = Messages(settings, log_, users)
     relations = Relations(settings, SqlRelationStore(stores.engine), users, log_)
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
     access.groups = groups

@@ -26,7 +26,6 @@ from parley.ids import (
 )
 from parley.msg.v1 import content_pb2, message_pb2
 from parley.observability import metrics
-from parley.storage.interfaces import MessageStore
 from parley.storage.sql.schema import MessageRow
 
 if TYPE_CHECKING:
@@ -77,13 +76,11 @@ class Messages:
         self,
         settings: Settings,
         log: ConversationLog,
-        store: MessageStore,
         users: Users,
         policy: SendPolicy | None = None,
     ) -> None:
         self._settings = settings
         self._log = log
-        self._store = store
         self._users = users
         self.policy: SendPolicy = policy or OpenPolicy()
         self._inflight: dict[tuple[str, str], asyncio.Future[message_pb2.SendAck]] = {}

@@ -69,8 +69,6 @@ class MessageStore(Protocol):
 
     async def get_one(self, conversation_id: str, seq: int) -> MessageRow | None: ...
 
-    async def find_by_client_id(self, sender_id: str, client_msg_id: str) -> MessageRow | None: ...
-
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MessageRow]:

@@ -125,10 +125,6 @@ class MongoMessageStore:
         doc = await self.messages.find_one({"conversation_id": conversation_id, "seq": seq})
         return _row(doc) if doc else None
 
-    async def find_by_client_id(self, sender_id: str, client_msg_id: str) -> MessageRow | None:
-        doc = await self.messages.find_one({"sender_id": sender_id, "client_msg_id": client_msg_id})
-        return _row(doc) if doc else None
-
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MessageRow]:

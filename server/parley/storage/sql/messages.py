@@ -74,12 +74,6 @@ class SqlMessageStore:
             row = (await conn.execute(q)).first()
         return _msg(row) if row else None
 
-    async def find_by_client_id(self, sender_id: str, client_msg_id: str) -> MessageRow | None:
-        q = select(M).where(M.c.sender_id == sender_id, M.c.client_msg_id == client_msg_id)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(q)).first()
-        return _msg(row) if row else None
-
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MessageRow]:
