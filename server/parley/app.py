@@ -34,7 +34,7 @@ from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from parley.domain.access import Access
 from parley.domain.admin import Admin
 from parley.domain.commit import CommitQueue
-from parley.domain.conversation_log import ConversationLog, VersionClock
+from parley.domain.conversation_log import ConversationLog, HybridVersionClock, VersionClock
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
 from parley.domain.groups import Groups, SendRules
@@ -181,6 +181,11 @@ async def build_core(settings: Settings) -> Core:
     registry = Registry(settings.auth.multi_login_policy)
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
+    if cluster is not None:
+        from parley.cluster import version_lags
+
+        _, lag_ms = version_lags(cluster.cfg)
+        versions = HybridVersionClock(versions.value, lag_ms)
     commit.versions = versions
     seqs: SeqService
     pusher: Pusher = registry
@@ -226,6 +231,13 @@ async def build_core(settings: Settings) -> Core:
         cluster=cluster,
     )
     await _attach_operations(core)
+    if cluster is not None and cluster.peers is not None:
+        peers = cluster.peers
+        for service in (tokens, users, relations, groups, gateway):
+            service.join(peers)
+        await peers.start()
+        # Changes told between the loads above and the subscription.
+        await peers.resync()
     if cluster is not None and cluster.router is not None:
         # Presence routes in Redis, next to the webhook presence hook.
         router, hook = cluster.router, registry.on_presence

@@ -18,6 +18,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
+from parley.bus.events import NatsPeers
 from parley.bus.jetstream import BusConfig, Publisher, connect, ensure_stream
 from parley.bus.pipeline import ClusterAppender, ClusterPipeline
 from parley.bus.push import NatsPushRouter
@@ -52,6 +53,17 @@ def bus_config(settings: Settings) -> BusConfig:
     )
 
 
+def version_lags(cfg: BusConfig) -> tuple[int, int]:
+    """(restamp_after_ms, lag_ms) of conversation-list versions: a worker
+    restamps a write that reaches it later than restamp_after_ms after its
+    allocation; cursors stay lag_ms behind the clock, which covers that,
+    the clock skew of the three nodes involved (allocating, writing and
+    listing) both ways, and the write itself (3 s)."""
+    skew = int(cfg.skew_margin_seconds * 1000)
+    restamp_after = cfg.late_ms + 2000
+    return restamp_after, restamp_after + 4 * skew + 3000
+
+
 @dataclass
 class ClusterParts:
     settings: Settings
@@ -66,6 +78,7 @@ class ClusterParts:
     tokens: RedisTokenStore | None
     mongo: Any = None
     router: NatsPushRouter | None = None
+    peers: NatsPeers | None = None
     pipeline: ClusterPipeline | None = None
     worker: Worker | None = None
 
@@ -78,6 +91,7 @@ class ClusterParts:
             s.cluster.heartbeat_seconds,
         )  # fmt: skip
         await self.router.start()
+        self.peers = NatsPeers(self.nc, self.cfg.prefix, s.node_id, s.cluster.heartbeat_seconds)
 
     def start_worker(self) -> None:
         # The lease outlives ack_wait: a dead holder's batch is redelivered
@@ -96,6 +110,8 @@ class ClusterParts:
             await self.pipeline.drain(grace)
         if self.router is not None:
             await self.router.stop()
+        if self.peers is not None:
+            await self.peers.stop()
         if self.worker is not None:
             await self.worker.stop()
         # Everything was published (the pipeline drained): close, not drain

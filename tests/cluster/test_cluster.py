@@ -11,7 +11,11 @@ import pytest
 from redis.asyncio import Redis
 
 from parley.common.v1 import common_pb2
+from parley.conversation.v1 import conversation_pb2
+from parley.domain.conversation_log import VersionClock
+from parley.group.v1 import group_pb2
 from parley.msg.v1 import message_pb2, msg_pb2
+from tests.api.social import Social, device_send_group
 from tests.cluster.conftest import Cluster
 from tests.harness import Api, Device, bearer, new_user_id, pull_all
 
@@ -121,6 +125,152 @@ async def test_chat_across_gateways_in_order_exactly_once(
         assert texts(await pull_all(api2, ta, cid, 60)) == want
     finally:
         await da.close()
+        await db.close()
+        await api1.close()
+        await api2.close()
+
+
+async def group_texts(d: Device, n: int, timeout: float = 15.0) -> list[str]:
+    """The next n group messages pushed to d (events skipped), as texts."""
+    out = []
+    while len(out) < n:
+        f = await d.next_frame("message", timeout)
+        out.append(f.message.message.content.text.text)
+    return out
+
+
+async def test_group_chat_across_gateways(cluster: Cluster, redis_client: Redis) -> None:
+    """Members on both gateways; membership changed on one gateway holds on
+    the other at once (its member cache is told), pushes reach every member
+    wherever they are, in order and once."""
+    c = cluster
+    api1 = Api(c.gateways[0].address, c.admin_secret)
+    api2 = Api(c.gateways[1].address, c.admin_secret)
+    await api1.login_admin()
+    await api2.login_admin()
+    owner, m1, m2, late = (new_user_id(p) for p in ("own", "mone", "mtwo", "late"))
+    await api1.register(owner, m1, m2, late)
+    s1 = Social(api1)
+    t_owner = await api1.token(owner)
+    group = (
+        await s1.groups.CreateGroup(
+            group_pb2.CreateGroupRequest(name="team", member_user_ids=[m1, m2]),
+            metadata=bearer(t_owner),
+        )
+    ).group
+    gid = group.group_id
+    cid = f"sg_{gid}"
+    d_owner = await device(c, api1, owner, 0, "own-phone")
+    d1 = await device(c, api2, m1, 1, "m1-phone")
+    d2 = await device(c, api1, m2, 0, "m2-phone")
+    for user, node in ((owner, "gw1"), (m1, "gw2"), (m2, "gw1")):
+        await online_at(redis_client, c, user, node)
+    everyone = [d_owner, d1, d2]
+    opened = list(everyone)
+    sent: list[str] = []
+    try:
+        # gw2 loads (and caches) the group here.
+        for i in range(5):
+            assert (await device_send_group(d1, gid, f"m1-{i}")).HasField("send_ack")
+            assert (await device_send_group(d2, gid, f"m2-{i}")).HasField("send_ack")
+            sent += [f"m1-{i}", f"m2-{i}"]
+        # A sender's own stream gets the ack, not a push.
+        assert sorted(await group_texts(d_owner, 10)) == sorted(sent)
+        assert await group_texts(d1, 5) == [f"m2-{i}" for i in range(5)]
+        assert await group_texts(d2, 5) == [f"m1-{i}" for i in range(5)]
+        # Invited on gw1; gw2 must know at once.
+        await s1.groups.InviteMembers(
+            group_pb2.InviteMembersRequest(group_id=gid, user_ids=[late]),
+            metadata=bearer(t_owner),
+        )
+        d_late = await device(c, api2, late, 1, "late-phone")
+        opened.append(d_late)
+        await online_at(redis_client, c, late, "gw2")
+        ack = await device_send_group(d_late, gid, "hello from late")
+        assert ack.HasField("send_ack"), ack
+        pushed = await device_send_group(d1, gid, "welcome")
+        assert pushed.HasField("send_ack"), pushed
+        for d in (d_owner, d2):
+            assert await group_texts(d, 2) == ["hello from late", "welcome"]
+        assert await group_texts(d1, 1) == ["hello from late"]
+        assert await group_texts(d_late, 1) == ["welcome"]
+        # Kicked on gw1: gw2 stops pushing to m2 and refuses m2's sends.
+        await s1.groups.KickMembers(
+            group_pb2.KickMembersRequest(group_id=gid, user_ids=[m2]), metadata=bearer(t_owner)
+        )
+        d2b = await device(c, api2, m2, 1, "m2-tablet")
+        opened.append(d2b)
+        refused = await device_send_group(d2b, gid, "still here?")
+        assert refused.error.reason == common_pb2.ERROR_REASON_NOT_GROUP_MEMBER, refused
+        assert (await device_send_group(d1, gid, "after kick")).HasField("send_ack")
+        for d in (d_owner, d_late):
+            assert await group_texts(d, 1) == ["after kick"]
+        await asyncio.sleep(1.0)
+        for d in (d2, d2b):
+            assert "after kick" not in [
+                f.message.message.content.text.text
+                for f in d.drain()
+                if f.WhichOneof("body") == "message"
+            ]
+        for d in (d_owner, d1, d_late):
+            no_more_messages(d)
+        # Both gateways serve the same log.
+        t1 = await api1.token(m1)
+        top = await max_seq(api2, t1, cid)
+        one, two = await pull_all(api1, t1, cid, top), await pull_all(api2, t1, cid, top)
+        assert [m.seq for m in one] == list(range(1, top + 1))
+        assert [(m.seq, m.server_msg_id) for m in one] == [(m.seq, m.server_msg_id) for m in two]
+        stored = [t for t in texts(one) if t]
+        assert sorted(stored[:10]) == sorted(sent)
+        assert stored[10:] == ["hello from late", "welcome", "after kick"]
+    finally:
+        for d in opened:
+            await d.close()
+        await api1.close()
+        await api2.close()
+
+
+async def test_conversation_list_cursor_spans_gateways(cluster: Cluster) -> None:
+    """A change made through one gateway shows in a list since a cursor that
+    another gateway handed out (regression: each gateway counted versions
+    from the SQL max at its start, so a busy gateway's cursors were above a
+    quiet gateway's new versions)."""
+    c = cluster
+    api1 = Api(c.gateways[0].address, c.admin_secret)
+    api2 = Api(c.gateways[1].address, c.admin_secret)
+    await api1.login_admin()
+    a, b = new_user_id("a"), new_user_id("b")
+    await api1.register(a, b)
+    ta = await api1.token(a)
+    cid = cid_of(a, b)
+    # The first message goes through gw2, so gw1 has no version of its own pending.
+    db = await device(c, api1, b, 1, "b-phone")
+    try:
+        assert (await db.send_text(a, "hi")).HasField("send_ack")
+        await wait_visible(api1, ta, cid, 1)
+        for i in range(30):
+            await api1.conversations.SetConversation(
+                conversation_pb2.SetConversationRequest(conversation_id=cid, pinned=i % 2 == 0),
+                metadata=bearer(ta),
+            )
+        # Versions gw1 handed to events (written by the workers, so never
+        # reported done to gw1) stop holding its cursor back after this.
+        await asyncio.sleep(VersionClock.PENDING_TTL + 0.5)
+        listed = await api1.conversations.ListConversations(
+            conversation_pb2.ListConversationsRequest(), metadata=bearer(ta)
+        )
+        assert cid in [x.conversation_id for x in listed.conversations]
+        await api2.conversations.SetConversation(
+            conversation_pb2.SetConversationRequest(conversation_id=cid, draft="later"),
+            metadata=bearer(ta),
+        )
+        since = await api1.conversations.ListConversations(
+            conversation_pb2.ListConversationsRequest(since_version=listed.version),
+            metadata=bearer(ta),
+        )
+        assert [x.draft for x in since.conversations if x.conversation_id == cid] == ["later"]
+        assert since.version >= listed.version
+    finally:
         await db.close()
         await api1.close()
         await api2.close()

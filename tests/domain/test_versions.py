@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from parley.domain.conversation_log import VersionClock
+from parley.domain.conversation_log import HybridVersionClock, VersionClock
+from parley.storage.batch import WriteBatch
 
 
 def test_cursor_stays_below_pending_writes() -> None:
@@ -34,3 +35,44 @@ def test_unreported_versions_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     assert clock.safe() == 0
     now[0] += VersionClock.PENDING_TTL + 1
     assert clock.safe() == 1
+
+
+def test_hybrid_versions_of_two_nodes_interleave_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cluster regression: each gateway counted from the SQL max at its start,
+    so a busy gateway's cursors ran far ahead of a quiet one's versions, and a
+    change made on the quiet one was below every cursor of the busy one."""
+    now = [1_000_000]
+    monkeypatch.setattr("parley.domain.conversation_log.now_ms", lambda: now[0])
+    busy, quiet = HybridVersionClock(5, lag_ms=100), HybridVersionClock(5, lag_ms=100)
+    for _ in range(500):
+        busy.done([busy.next()])
+    now[0] += 150
+    cursor = busy.safe()
+    assert cursor <= (now[0] - 100) * 1000
+    late = quiet.next()
+    assert late > cursor
+
+
+def test_hybrid_cursor_lags_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [2_000_000]
+    monkeypatch.setattr("parley.domain.conversation_log.now_ms", lambda: now[0])
+    clock = HybridVersionClock(0, lag_ms=50)
+    v = clock.next()
+    clock.done([v])
+    assert clock.safe() < v
+    now[0] += 51
+    assert clock.safe() >= v
+
+
+def test_restamp_lifts_only_old_versions() -> None:
+    batch = WriteBatch()
+    batch.conversations["c"] = {"version": 5}
+    batch.user_conversations.append({"version": 50})
+    batch.read_marks[("u", "c")] = (3, 7)
+    batch.min_seq_marks[("u", "c")] = (1, 60)
+    fresh = iter(range(100, 200))
+    assert batch.restamp(10, lambda: next(fresh)) == 2
+    assert batch.conversations["c"]["version"] == 100
+    assert batch.user_conversations[0]["version"] == 50
+    assert batch.read_marks[("u", "c")] == (3, 101)
+    assert batch.min_seq_marks[("u", "c")] == (1, 60)

@@ -42,3 +42,8 @@ def stream_subjects(prefix: str) -> str:
 
 def push_subject(prefix: str, node_id: str) -> str:
     return f"{prefix}.push.{node_id}"
+
+
+def peers_subject(prefix: str) -> str:
+    """Changes every gateway applies (parley.domain.peers), broadcast."""
+    return f"{prefix}.peers"

@@ -108,7 +108,7 @@ class Admin:
         if len(reason) > 512:
             raise invalid("reason longer than 512 chars")
         await self.users.set_blocked(user_id, True, reason)
-        closed = self.gateway.close_user(user_id, R.ERROR_REASON_USER_BLOCKED)
+        closed = await self.gateway.close_user(user_id, R.ERROR_REASON_USER_BLOCKED)
         log.info("user %s blocked; %d stream(s) closed", user_id, closed)
         return closed
 

@@ -71,6 +71,27 @@ class VersionClock:
         return min(pending) - 1 if pending else self.value
 
 
+class HybridVersionClock(VersionClock):
+    """Cluster mode: versions handed out by several gateways (and rewritten
+    by workers), ordered by time: `ms * 1000 + counter`, so every node's
+    versions interleave in the order they were made. Another node's pending
+    writes are not known here, so `safe()` also stays `lag_ms` behind the
+    clock: a version older than that is written (or never will be). The
+    worker restamps a write that reaches it later than its allocation plus
+    `restamp_after_ms` (docs/cluster.md, "Conversation-list versions")."""
+
+    def __init__(self, start: int, lag_ms: int) -> None:
+        super().__init__(max(start, now_ms() * 1000))
+        self.lag_ms = lag_ms
+
+    def next(self) -> int:
+        self.value = max(self.value, now_ms() * 1000)
+        return super().next()
+
+    def safe(self) -> int:
+        return min(super().safe(), (now_ms() - self.lag_ms) * 1000)
+
+
 _DAY_MS = 86_400_000
 _day_cache: list[object] = [-1, ""]
 

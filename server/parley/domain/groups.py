@@ -23,6 +23,7 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.conversation_log import ConversationLog
+from parley.domain.peers import GROUP_CHANGED, NO_PEERS, Peers
 from parley.domain.relations import notify_users
 from parley.domain.users import Users, user_info
 from parley.errors import ParleyError, R, denied, invalid, not_found, precondition
@@ -63,10 +64,13 @@ class Member:
 class GroupState:
     """One group as the send path sees it."""
 
-    __slots__ = ("former", "members", "push", "row")
+    __slots__ = ("former", "members", "push", "row", "stale")
 
     def __init__(self, row: GroupRow, briefs: Iterable[MemberBrief]) -> None:
         self.row = row
+        # Another node changed the group after this was loaded: it must not
+        # be installed in the cache again (see Groups.join).
+        self.stale = False
         self.members: dict[str, Member] = {}
         # Former member -> seq of their leave event: they read history up to it.
         self.former: dict[str, int] = {}
@@ -175,6 +179,24 @@ class Groups:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
+        self.peers: Peers = NO_PEERS
+
+    def join(self, peers: Peers) -> None:
+        """Groups changed on other nodes are reloaded here on next use."""
+        self.peers = peers
+        peers.on(GROUP_CHANGED, self._peer_changed)
+        peers.on_resync(self._forget_all)
+
+    def _peer_changed(self, data: dict[str, Any]) -> None:
+        gid = str(data["group_id"])
+        st = self._cache.get(gid)
+        if st is not None:
+            st.stale = True
+        self._forget(gid)
+
+    async def _forget_all(self) -> None:
+        for gid in list(self._cache):
+            self._peer_changed({"group_id": gid})
 
     # -- the member cache -------------------------------------------------
 
@@ -196,7 +218,11 @@ class Groups:
         the truth, whatever a concurrent load read."""
         gid = st.row.group_id
         self._gen[gid] = self._gen.get(gid, 0) + 1
-        self._install(gid, st)
+        if st.stale:
+            self._cache.pop(gid, None)
+        else:
+            self._install(gid, st)
+        self.peers.tell(GROUP_CHANGED, {"group_id": gid})
 
     async def _load(self, group_id: str) -> GroupState | None:
         gen = self._gen.get(group_id, 0)
@@ -240,6 +266,10 @@ class Groups:
 
     def _drop(self, group_id: str) -> None:
         """Forgets the cached state (after a failed write): the next access reloads."""
+        self._forget(group_id)
+        self.peers.tell(GROUP_CHANGED, {"group_id": group_id})
+
+    def _forget(self, group_id: str) -> None:
         self._gen[group_id] = self._gen.get(group_id, 0) + 1
         self._cache.pop(group_id, None)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 from parley.clock import now_ms
 from parley.config import Settings
 from parley.domain.conversation_log import ConversationLog
+from parley.domain.peers import NO_PEERS, RELATIONS_CHANGED, Peers
 from parley.domain.users import Users, user_info
 from parley.errors import R, denied, invalid, not_found, precondition
 from parley.hooks.client import NO_HOOKS, Hooks
@@ -83,6 +85,15 @@ class SetCache:
         if found is not None:
             found.discard(value)
 
+    def drop(self, key: str) -> None:
+        """Forgets the key's set (another node changed it): the next get reloads."""
+        self._gen += 1
+        self._data.pop(key, None)
+
+    def clear(self) -> None:
+        self._gen += 1
+        self._data.clear()
+
 
 class Relations:
     def __init__(
@@ -101,6 +112,26 @@ class Relations:
         self._friends = SetCache(store.friend_ids, cache_users)
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
+        self.peers: Peers = NO_PEERS
+
+    def join(self, peers: Peers) -> None:
+        """Friend and blacklist sets changed on other nodes are reloaded here."""
+        self.peers = peers
+        peers.on(RELATIONS_CHANGED, self._peer_changed)
+        peers.on_resync(self._forget_all)
+
+    def _peer_changed(self, data: dict[str, Any]) -> None:
+        owners = data.get("user_ids")
+        for u in owners if isinstance(owners, list) else ():
+            self._friends.drop(str(u))
+            self._blocked.drop(str(u))
+
+    async def _forget_all(self) -> None:
+        self._friends.clear()
+        self._blocked.clear()
+
+    def _changed(self, *owners: str) -> None:
+        self.peers.tell(RELATIONS_CHANGED, {"user_ids": list(owners)})
 
     # -- helpers ----------------------------------------------------------
 
@@ -214,6 +245,7 @@ class Relations:
         await self.store.accept_application(me, applicant, "", now)
         self._friends.add(me, applicant)
         self._friends.add(applicant, me)
+        self._changed(me, applicant)
         self.hooks.after("friend.respond", hook)
         if were_friends:
             return
@@ -250,6 +282,7 @@ class Relations:
             raise precondition(R.ERROR_REASON_NOT_FRIENDS, "not friends")
         self._friends.discard(me, other)
         self._friends.discard(other, me)
+        self._changed(me, other)
         note = notification_pb2.Notification(op_user_id=me)
         note.friend_deleted.user_id = me
         note.friend_deleted.friend_user_id = other
@@ -281,6 +314,7 @@ class Relations:
         if not await self.store.block(me, other, now_ms()):
             return
         self._blocked.add(me, other)
+        self._changed(me)
         note = notification_pb2.Notification(op_user_id=me)
         note.blacklist_added.blocked_user_id = other
         await self._notify([me], note)
@@ -293,6 +327,7 @@ class Relations:
         if not await self.store.unblock(me, other):
             return
         self._blocked.discard(me, other)
+        self._changed(me)
         note = notification_pb2.Notification(op_user_id=me)
         note.blacklist_removed.blocked_user_id = other
         await self._notify([me], note)

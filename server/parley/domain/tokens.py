@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
+from parley.domain.peers import NO_PEERS, TOKEN_FLOOR, TOKEN_REVOKED, Peers
 from parley.errors import R, unauthenticated
 from parley.storage.interfaces import TokenStore
 
@@ -34,10 +36,31 @@ class TokenService:
         self._key = signing_key
         self._revoked: set[str] = set()
         self._floors: dict[tuple[str, int], int] = {}
+        self.peers: Peers = NO_PEERS
 
     async def load(self) -> None:
-        self._revoked = await self._store.revoked_ids(now_ms())
-        self._floors = await self._store.floors()
+        # Merged, not replaced: revocations are final and floors only rise,
+        # and a change made while this read ran must not be lost.
+        self._revoked |= await self._store.revoked_ids(now_ms())
+        for key, floor in (await self._store.floors()).items():
+            self._raise_floor(key, floor)
+
+    def join(self, peers: Peers) -> None:
+        """Revocations and logout floors made on other nodes apply here too."""
+        self.peers = peers
+        peers.on(TOKEN_REVOKED, self._peer_revoked)
+        peers.on(TOKEN_FLOOR, self._peer_floor)
+        peers.on_resync(self.load)
+
+    def _peer_revoked(self, data: dict[str, Any]) -> None:
+        self._revoked.add(str(data["jti"]))
+
+    def _peer_floor(self, data: dict[str, Any]) -> None:
+        self._raise_floor((str(data["user_id"]), int(data["platform"])), int(data["floor"]))
+
+    def _raise_floor(self, key: tuple[str, int], floor: int) -> None:
+        if floor > self._floors.get(key, 0):
+            self._floors[key] = floor
 
     def issue(self, user_id: str, platform: int, ttl_seconds: int, admin: bool) -> tuple[str, int]:
         issued = now_ms()
@@ -87,13 +110,15 @@ class TokenService:
     async def revoke(self, ident: Identity) -> None:
         self._revoked.add(ident.jti)
         await self._store.revoke(ident.jti, ident.expire_ms)
+        self.peers.tell(TOKEN_REVOKED, {"jti": ident.jti})
 
     async def logout(self, user_id: str, platform: int) -> None:
         """Every token of (user, platform) issued until now stops working;
         PLATFORM_UNSPECIFIED means every platform."""
         floor = now_ms()
-        self._floors[(user_id, platform)] = floor
+        self._raise_floor((user_id, platform), floor)
         await self._store.set_floor(user_id, platform, floor)
+        self.peers.tell(TOKEN_FLOOR, {"user_id": user_id, "platform": platform, "floor": floor})
 
 
 def new_secret() -> str:

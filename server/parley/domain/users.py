@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import grpc
 
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
+from parley.domain.peers import NO_PEERS, USER_BLOCKED, Peers
 from parley.errors import ParleyError, R, invalid
 from parley.ids import check_user_id
 from parley.storage.interfaces import UserStore
@@ -40,10 +42,24 @@ class Users:
         self.store = store
         self._exists: set[str] = set()
         self._blocked: set[str] = set()
+        self.peers: Peers = NO_PEERS
 
     async def load(self) -> None:
         blocked, _ = await self.store.search_users("", 0, 1_000_000, blocked_only=True)
         self._blocked = {u.user_id for u in blocked}
+
+    def join(self, peers: Peers) -> None:
+        """Accounts blocked or unblocked on other nodes are refused (or let in) here too."""
+        self.peers = peers
+        peers.on(USER_BLOCKED, self._peer_blocked)
+        peers.on_resync(self.load)
+
+    def _peer_blocked(self, data: dict[str, Any]) -> None:
+        user_id = str(data["user_id"])
+        if data.get("blocked"):
+            self._blocked.add(user_id)
+        else:
+            self._blocked.discard(user_id)
 
     async def register(self, infos: Sequence[user_pb2.UserInfo]) -> None:
         if not infos:
@@ -135,3 +151,4 @@ class Users:
             self._blocked.add(user_id)
         else:
             self._blocked.discard(user_id)
+        self.peers.tell(USER_BLOCKED, {"user_id": user_id, "blocked": blocked})

@@ -16,12 +16,19 @@ from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.conversation_log import VersionClock
 from parley.domain.messages import Messages
+from parley.domain.peers import (
+    NO_PEERS,
+    SESSION_OPENED,
+    STREAMS_CLOSE,
+    TOKEN_REVOKED,
+    Peers,
+)
 from parley.domain.read_state import ReadState
 from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, denied, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
-from parley.realtime.registry import Registry
+from parley.realtime.registry import Registry, conflicts
 from parley.realtime.sessions import CLOSE, Session, TokenBucket
 
 log = logging.getLogger("parley.gateway")
@@ -61,6 +68,15 @@ class Gateway:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._inflight = asyncio.Semaphore(settings.limits.max_inflight_sends)
         self.frames_in = 0
+        self.peers: Peers = NO_PEERS
+
+    def join(self, peers: Peers) -> None:
+        """Logouts, revocations, blocks and logins on other nodes reach the
+        streams of this one."""
+        self.peers = peers
+        peers.on(TOKEN_REVOKED, lambda d: self.close_token(str(d["jti"])))
+        peers.on(STREAMS_CLOSE, self._peer_close)
+        peers.on(SESSION_OPENED, self._peer_session)
 
     # -- life cycle -------------------------------------------------------
 
@@ -108,24 +124,63 @@ class Gateway:
         self.registry.remove(s)
 
     async def logout(self, user_id: str, platform: int) -> int:
+        """Revokes the user's tokens of `platform` (0: all) and closes their
+        streams on every node; returns how many closed."""
         await self.tokens.logout(user_id, platform)
+        n = self._close(user_id, platform, R.ERROR_REASON_TOKEN_REVOKED)
+        close = {"user_id": user_id, "platform": platform, "reason": R.ERROR_REASON_TOKEN_REVOKED}
+        return n + await self.peers.ask(STREAMS_CLOSE, close)
+
+    async def close_user(self, user_id: str, reason: int) -> int:
+        """Closes the user's streams on every node; returns how many closed."""
+        n = self._close(user_id, P.PLATFORM_UNSPECIFIED, reason)
+        close = {"user_id": user_id, "platform": P.PLATFORM_UNSPECIFIED, "reason": reason}
+        return n + await self.peers.ask(STREAMS_CLOSE, close)
+
+    def _close(self, user_id: str, platform: int, reason: int) -> int:
         n = 0
         for s in self.registry.sessions_of(user_id):
             if platform in (P.PLATFORM_UNSPECIFIED, s.platform):
-                self._kick(s, R.ERROR_REASON_TOKEN_REVOKED)
+                self._kick(s, reason)
                 n += 1
         return n
 
-    def close_user(self, user_id: str, reason: int) -> int:
-        sessions = self.registry.sessions_of(user_id)
-        for s in sessions:
-            self._kick(s, reason)
-        return len(sessions)
+    def _peer_close(self, data: dict[str, Any]) -> int:
+        return self._close(str(data["user_id"]), int(data["platform"]), int(data["reason"]))
 
     def close_token(self, jti: str) -> None:
         for s in self.registry.sessions():
             if isinstance(s.ident, Identity) and s.ident.jti == jti:
                 self._kick(s, R.ERROR_REASON_TOKEN_REVOKED)
+
+    async def _kick_for_login(self, old: Session, by_platform: int, new_jti: str) -> None:
+        """A login took `old`'s slot under the multi-login policy."""
+        old.close(
+            unauthenticated(R.ERROR_REASON_KICKED, "another login took this slot"),
+            final=self._kicked_frame(R.ERROR_REASON_KICKED, by_platform),
+        )
+        self.registry.remove(old)
+        # Revoke the kicked device's token, unless the new login uses the
+        # same token (it would lock the new device out too).
+        if isinstance(old.ident, Identity) and old.ident.jti != new_jti:
+            await self.tokens.revoke(old.ident)
+
+    async def _peer_session(self, data: dict[str, Any]) -> None:
+        """A stream of one of our users authenticated on another node: the
+        multi-login policy applies across nodes (the newer login wins)."""
+        user_id, device_id = str(data["user_id"]), str(data["device_id"])
+        platform, connect_ms = int(data["platform"]), int(data["connect_ms"])
+        for old in self.registry.sessions_of(user_id):
+            if old.connect_ms > connect_ms:
+                continue
+            if old.device_id == device_id:
+                self._replace(old)
+            elif conflicts(self.registry.policy, platform, old.platform):
+                await self._kick_for_login(old, platform, str(data["jti"]))
+
+    def _replace(self, old: Session) -> None:
+        old.close(unavailable(R.ERROR_REASON_KICKED, "replaced by a new stream of this device"))
+        self.registry.remove(old)
 
     # -- the stream -------------------------------------------------------
 
@@ -199,16 +254,17 @@ class Gateway:
         )
         replaced, kicked = self.registry.add(session)
         for old in replaced:
-            old.close(unavailable(R.ERROR_REASON_KICKED, "replaced by a new stream of this device"))
+            self._replace(old)
         for old in kicked:
-            old.close(
-                unauthenticated(R.ERROR_REASON_KICKED, "another login took this slot"),
-                final=self._kicked_frame(R.ERROR_REASON_KICKED, ident.platform),
-            )
-            # Revoke the kicked device's token, unless the new login uses the
-            # same token (it would lock the new device out too).
-            if isinstance(old.ident, Identity) and old.ident.jti != ident.jti:
-                await self.tokens.revoke(old.ident)
+            await self._kick_for_login(old, ident.platform, ident.jti)
+        opened = {
+            "user_id": ident.user_id,
+            "device_id": auth.device_id,
+            "platform": ident.platform,
+            "jti": ident.jti,
+            "connect_ms": session.connect_ms,
+        }
+        self.peers.tell(SESSION_OPENED, opened)
         hello = gateway_pb2.ServerFrame(request_id=first.request_id)
         hello.session.server_time_ms = now_ms()
         hello.session.user_id = ident.user_id
@@ -335,7 +391,8 @@ class Gateway:
         out.typing.user_id = session.user_id
         out.typing.typing = typing.typing
         targets = [u for u in await self.read_state.access.recipients(ref) if u != session.user_id]
-        self.registry.push(targets, out)
+        # The log's pusher: typing reaches the members' streams on every node.
+        self.read_state.log.pusher.push(targets, out)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,22 @@ class WriteBatch:
         out.extend(v for _, v in self.read_marks.values())
         out.extend(v for _, v in self.min_seq_marks.values())
         return out
+
+    def restamp(self, older_than: int, fresh: Callable[[], int]) -> int:
+        """Gives every version below `older_than` a fresh one (a write that
+        comes late must not land below conversation-list cursors already
+        handed out; see HybridVersionClock). Returns how many changed."""
+        n = 0
+        for row in (*self.conversations.values(), *self.user_conversations):
+            if row["version"] < older_than:
+                row["version"] = fresh()
+                n += 1
+        for marks in (self.read_marks, self.min_seq_marks):
+            for key, (seq, ver) in marks.items():
+                if ver < older_than:
+                    marks[key] = (seq, fresh())
+                    n += 1
+        return n
 
     def is_empty(self) -> bool:
         return not (

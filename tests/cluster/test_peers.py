@@ -1,0 +1,128 @@
+"""State changed through one gateway holds on the other at once (the peers
+broadcast, parley.bus.events): logouts, revoked tokens, blocked accounts,
+blacklists, the multi-login policy, and pushes that do not go through the
+log (typing)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from redis.asyncio import Redis
+
+from parley.admin.v1 import admin_pb2, admin_pb2_grpc
+from parley.auth.v1 import auth_pb2
+from parley.common.v1 import common_pb2
+from parley.gateway.v1 import gateway_pb2
+from parley.msg.v1 import msg_pb2
+from parley.relation.v1 import relation_pb2
+from tests.api.social import Social, expect_error
+from tests.cluster.conftest import Cluster
+from tests.cluster.test_cluster import device, online_at
+from tests.harness import Api, Device, bearer, new_user_id
+
+pytestmark = pytest.mark.cluster
+
+C = grpc.StatusCode
+P = common_pb2.Platform
+R = common_pb2.ErrorReason
+
+
+async def kicked(d: Device, reason: int) -> None:
+    frame = await d.next_frame("kicked")
+    assert frame.kicked.reason == reason, frame
+    assert await d.wait_closed() == C.UNAUTHENTICATED
+
+
+async def get_seqs(api: Api, token: str) -> None:
+    await api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
+
+
+async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client: Redis) -> None:
+    c = cluster
+    api1 = Api(c.gateways[0].address, c.admin_secret)
+    api2 = Api(c.gateways[1].address, c.admin_secret)
+    await api1.login_admin()
+    await api2.login_admin()
+    admin1 = admin_pb2_grpc.AdminServiceStub(api1.channel)
+    a, b, x, y = (new_user_id(p) for p in ("a", "b", "x", "y"))
+    await api1.register(a, b, x, y)
+    opened: list[Device] = []
+
+    async def on(gw: int, user: str, device_id: str) -> Device:
+        d = await device(c, api1, user, gw, device_id)
+        opened.append(d)
+        await online_at(redis_client, c, user, c.gateways[gw].name)
+        return d
+
+    try:
+        # Force logout through gw1 closes a stream on gw2, and gw2 refuses
+        # the token from then on; the count includes the other gateway.
+        d = await on(1, a, "a-phone")
+        token = await api1.token(a)
+        await get_seqs(api2, token)
+        out = await api1.auth.ForceLogout(
+            auth_pb2.ForceLogoutRequest(user_id=a), metadata=bearer(api1.admin_token)
+        )
+        assert out.closed_streams == 1
+        await kicked(d, R.ERROR_REASON_TOKEN_REVOKED)
+        await expect_error(get_seqs(api2, token), C.UNAUTHENTICATED, "ERROR_REASON_TOKEN_REVOKED")
+
+        # A token invalidated on gw2 stops working on gw1, and its stream there closes.
+        d = await on(0, a, "a-phone")
+        assert d.token
+        await api2.auth.InvalidateToken(
+            auth_pb2.InvalidateTokenRequest(token=d.token), metadata=bearer(api2.admin_token)
+        )
+        await kicked(d, R.ERROR_REASON_TOKEN_REVOKED)
+        await expect_error(get_seqs(api1, d.token), C.UNAUTHENTICATED, "ERROR_REASON_TOKEN_REVOKED")
+
+        # An account blocked through gw1 loses its stream on gw2 and cannot
+        # open one there; unblocked, it can.
+        d = await on(1, x, "x-phone")
+        out_block = await admin1.BlockUser(
+            admin_pb2.BlockUserRequest(user_id=x, reason="spam"),
+            metadata=bearer(api1.admin_token),
+        )
+        assert out_block.closed_streams == 1
+        await kicked(d, R.ERROR_REASON_USER_BLOCKED)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await device(c, api1, x, 1, "x-phone")
+        assert info.value.code() == C.PERMISSION_DENIED
+        await admin1.UnblockUser(
+            admin_pb2.UnblockUserRequest(user_id=x), metadata=bearer(api1.admin_token)
+        )
+        await on(1, x, "x-phone")
+
+        # A blacklist entry made through gw2 holds for a send through gw1,
+        # whose cache already held b's (empty) blacklist.
+        dy = await on(0, y, "y-phone")
+        assert (await dy.send_text(b, "hi")).HasField("send_ack")
+        s2 = Social(api2)
+        await s2.relations.AddBlacklist(
+            relation_pb2.AddBlacklistRequest(user_id=y), metadata=bearer(await api2.token(b))
+        )
+        refused = await dy.send_text(b, "hi again")
+        assert refused.error.reason == R.ERROR_REASON_BLOCKED_BY_USER, refused
+
+        # The multi-login policy (one stream per platform) spans gateways:
+        # a second phone on gw2 kicks the first one on gw1.
+        phone1 = await on(0, b, "b-phone-1")
+        await on(1, b, "b-phone-2")
+        frame = await phone1.next_frame("kicked")
+        assert frame.kicked.reason == R.ERROR_REASON_KICKED
+        assert frame.kicked.by_platform == P.PLATFORM_IOS
+
+        # Typing reaches the peer's stream on the other gateway.
+        ta, tb = await on(0, a, "a-phone"), await on(1, y, "y-tablet")
+        assert (await ta.send_text(y, "psst")).HasField("send_ack")
+        typing = gateway_pb2.ClientFrame()
+        typing.typing.conversation_id = "si_" + "_".join(sorted((a, y)))
+        typing.typing.typing = True
+        await ta.post(typing)
+        got = await tb.next_frame("typing")
+        assert got.typing.user_id == a and got.typing.typing
+    finally:
+        for d in opened:
+            await d.close()
+        await api1.close()
+        await api2.close()
