@@ -45,8 +45,10 @@ async def online_at(redis: Redis, c: Cluster, user: str, node: str) -> None:
     await until(routed)
 
 
-async def device(c: Cluster, api: Api, user: str, gw: int, device_id: str) -> Device:
-    d = Device(c.gateways[gw].address, await api.token(user), P.PLATFORM_IOS, device_id)
+async def device(
+    c: Cluster, api: Api, user: str, gw: int, device_id: str, platform: int = P.PLATFORM_IOS
+) -> Device:
+    d = Device(c.gateways[gw].address, await api.token(user, platform), platform, device_id)
     await d.open()
     return d
 
@@ -198,7 +200,7 @@ async def test_group_chat_across_gateways(cluster: Cluster, redis_client: Redis)
         await s1.groups.KickMembers(
             group_pb2.KickMembersRequest(group_id=gid, user_ids=[m2]), metadata=bearer(t_owner)
         )
-        d2b = await device(c, api2, m2, 1, "m2-tablet")
+        d2b = await device(c, api2, m2, 1, "m2-tablet", P.PLATFORM_ANDROID_PAD)
         opened.append(d2b)
         refused = await device_send_group(d2b, gid, "still here?")
         assert refused.error.reason == common_pb2.ERROR_REASON_NOT_GROUP_MEMBER, refused
@@ -366,7 +368,8 @@ async def test_flushed_redis_hands_out_no_seq_twice(cluster: Cluster, redis_clie
     tb = await api.token(b)
     cid = cid_of(a, b)
     da = await device(c, api, a, 0, "a-phone")
-    dx = await device(c, api, a, 1, "a-tablet")
+    # Another platform: one stream per platform is the default multi-login policy.
+    dx = await device(c, api, a, 1, "a-tablet", P.PLATFORM_ANDROID_PAD)
     try:
         before = [await da.send_text(b, f"m{i}") for i in range(20)]
         # Every key of this cluster: counters, visible max, routes, leases, the marker.

@@ -53,7 +53,11 @@ async def _run_online() -> None:
         await engine.dispose()
 
 
-if context.is_offline_mode():
+# parley.storage.sql.migrate passes the connection that holds the schema lock.
+_connection = config.attributes.get("connection")
+if _connection is not None:
+    _run_sync(_connection)
+elif context.is_offline_mode():
     _configure(url=_url())
     with context.begin_transaction():
         context.run_migrations()
