@@ -57,6 +57,7 @@ from parley.observability.exporter import MetricsServer
 from parley.observability.metrics import REGISTRY, RuntimeCollector
 from parley.observability.requests import RequestInterceptor
 from parley.realtime.gateway import Gateway
+from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry
 from parley.relation.v1 import relation_pb2, relation_pb2_grpc
 from parley.storage.interfaces import MessageStore, TokenStore
@@ -142,6 +143,7 @@ class Core:
     edits: Edits
     conversations: Conversations
     gateway: Gateway
+    presence: Presence
     authn: Authn
     relations: Relations
     groups: Groups
@@ -208,7 +210,13 @@ async def build_core(settings: Settings) -> Core:
     read_state = ReadState(access, log_, sync)
     edits = Edits(settings, log_, message_store)
     conversations = Conversations(log_, sync)
-    gateway = Gateway(settings, tokens, users, registry, messages, read_state, versions)
+    presence = Presence(
+        registry,
+        settings.node_id,
+        cluster.presence if cluster is not None else None,
+        settings.cluster.heartbeat_seconds,
+    )
+    gateway = Gateway(settings, tokens, users, registry, messages, read_state, versions, presence)
     gateway.start()
     core = Core(
         settings=settings,
@@ -225,6 +233,7 @@ async def build_core(settings: Settings) -> Core:
         edits=edits,
         conversations=conversations,
         gateway=gateway,
+        presence=presence,
         authn=Authn(tokens, users),
         relations=relations,
         groups=groups,
@@ -233,21 +242,21 @@ async def build_core(settings: Settings) -> Core:
     await _attach_operations(core)
     if cluster is not None and cluster.peers is not None:
         peers = cluster.peers
-        for service in (tokens, users, relations, groups, gateway):
+        for service in (tokens, users, relations, groups, gateway, presence):
             service.join(peers)
         await peers.start()
         # Changes told between the loads above and the subscription.
         await peers.resync()
-    if cluster is not None and cluster.router is not None:
-        # Presence routes in Redis, next to the webhook presence hook.
-        router, hook = cluster.router, registry.on_presence
+    await presence.start()
+    # Routes in the presence store (cluster), next to the webhook presence hook.
+    hook = registry.on_presence
 
-        def presence(user_id: str, online: bool) -> None:
-            router.presence_changed(user_id, online)
-            if hook is not None:
-                hook(user_id, online)
+    def presence_changed(user_id: str, online: bool) -> None:
+        presence.presence_changed(user_id, online)
+        if hook is not None:
+            hook(user_id, online)
 
-        registry.on_presence = presence
+    registry.on_presence = presence_changed
     if settings.messages.retention_days > 0:
         core.background.append(asyncio.get_running_loop().create_task(_retention(core)))
     return core
@@ -261,11 +270,11 @@ async def _attach_operations(core: Core) -> None:
     registry.on_connect = lambda session: recorder.connected(session.user_id)
     hooks = Hooks(settings.hooks, settings.node_id)
     push_store = SqlPushStore(core.stores.engine)
-    push = OfflinePush(hooks, registry.is_online, push_store, core.users.store)
+    push = OfflinePush(hooks, core.presence.offline, push_store, core.users.store)
     send_hooks = SendHooks(hooks, push, settings.limits.max_content_bytes)
     if send_hooks.enabled:
         core.messages.hooks = send_hooks
-    registry.on_presence = presence_hook(hooks, registry)
+    registry.on_presence = presence_hook(hooks, core.presence)
     core.relations.hooks = hooks
     core.groups.hooks = hooks
     core.hooks = hooks
@@ -338,6 +347,7 @@ class App:
         if self.core.hooks is not None:
             await self.core.hooks.stop(self.core.settings.grace_seconds)
         await self.core.commit.stop()
+        await self.core.presence.stop()
         if self.core.cluster is not None:
             await self.core.cluster.stop(self.core.settings.grace_seconds)
         if self.metrics is not None:
@@ -369,7 +379,7 @@ async def start_app(settings: Settings) -> App:
         AuthServicer(settings, core.authn, core.gateway), server
     )
     user_pb2_grpc.add_UserServiceServicer_to_server(
-        UserServicer(core.authn, core.users, core.registry, core.relations), server
+        UserServicer(core.authn, core.users, core.registry, core.presence, core.relations), server
     )
     relation_pb2_grpc.add_RelationServiceServicer_to_server(
         RelationServicer(core.authn, core.relations), server

@@ -86,10 +86,7 @@ class ClusterParts:
         s = self.settings
         appender = ClusterAppender(self.publisher, self.seqs, self.cfg)
         self.pipeline = ClusterPipeline(appender, s.node_id)
-        self.router = NatsPushRouter(
-            self.nc, self.cfg.prefix, s.node_id, registry, self.presence,
-            s.cluster.heartbeat_seconds,
-        )  # fmt: skip
+        self.router = NatsPushRouter(self.nc, self.cfg.prefix, s.node_id, registry, self.presence)
         await self.router.start()
         self.peers = NatsPeers(self.nc, self.cfg.prefix, s.node_id, s.cluster.heartbeat_seconds)
 
@@ -108,8 +105,6 @@ class ClusterParts:
     async def stop(self, grace: float) -> None:
         if self.pipeline is not None:
             await self.pipeline.drain(grace)
-        if self.router is not None:
-            await self.router.stop()
         if self.peers is not None:
             await self.peers.stop()
         if self.worker is not None:

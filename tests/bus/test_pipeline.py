@@ -53,7 +53,7 @@ async def test_send_persist_settle_push(bus: Bus) -> None:
         got.put_nowait(PushEvent.decode(msg.data))  # type: ignore[attr-defined]
 
     await bus.presence.heartbeat("node-x", 30)
-    await bus.presence.set_online(b, "node-x")
+    await bus.presence.set_routes("node-x", {b: [1]})
     sub = await bus.nc.subscribe(push_subject(bus.cfg.prefix, "node-x"), cb=on_push)
     bus.worker().start()
     for i in range(20):

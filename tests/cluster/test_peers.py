@@ -1,7 +1,7 @@
 """State changed through one gateway holds on the other at once (the peers
 broadcast, parley.bus.events): logouts, revoked tokens, blocked accounts,
-blacklists, the multi-login policy, and pushes that do not go through the
-log (typing)."""
+blacklists, the multi-login policy, presence, and pushes that do not go
+through the log (typing)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from parley.common.v1 import common_pb2
 from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import msg_pb2
 from parley.relation.v1 import relation_pb2
+from parley.user.v1 import user_pb2
 from tests.api.social import Social, expect_error
 from tests.cluster.conftest import Cluster
 from tests.cluster.test_cluster import device, online_at
@@ -121,6 +122,33 @@ async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client:
         await ta.post(typing)
         got = await tb.next_frame("typing")
         assert got.typing.user_id == a and got.typing.typing
+
+        # Presence spans gateways: z's streams on gw2 show (with platforms)
+        # through gw1, and a watcher on gw1 hears z come and go.
+        z = new_user_id("z")
+        await api1.register(z)
+        watch = gateway_pb2.ClientFrame()
+        watch.subscribe_presence.subscribe_user_ids.append(z)
+        snap = await ta.request(watch)
+        assert not snap.presence_snapshot.statuses[0].online
+        z_pc = await device(c, api1, z, 1, "z-pc", P.PLATFORM_MACOS)
+        came = await ta.next_frame("presence")
+        assert came.presence.status.online
+        assert list(came.presence.status.platforms) == [P.PLATFORM_MACOS]
+        z_phone = await device(c, api1, z, 0, "z-phone")
+        status = await api2.users.GetOnlineStatus(
+            user_pb2.GetOnlineStatusRequest(user_ids=[z]), metadata=bearer(api2.admin_token)
+        )
+        assert list(status.statuses[0].platforms) == [P.PLATFORM_IOS, P.PLATFORM_MACOS]
+        await z_pc.close()
+        await z_phone.close()
+        gone = await ta.next_frame("presence")
+        while gone.presence.status.online:
+            gone = await ta.next_frame("presence")
+        status = await api2.users.GetOnlineStatus(
+            user_pb2.GetOnlineStatusRequest(user_ids=[z]), metadata=bearer(api2.admin_token)
+        )
+        assert not status.statuses[0].online
     finally:
         for d in opened:
             await d.close()

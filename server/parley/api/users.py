@@ -4,17 +4,24 @@ from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
 from parley.domain.relations import Relations
 from parley.domain.users import Users, user_info
 from parley.errors import invalid
+from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry
 from parley.user.v1 import user_pb2, user_pb2_grpc
 
 
 class UserServicer(user_pb2_grpc.UserServiceServicer):
     def __init__(
-        self, authn: Authn, users: Users, registry: Registry, relations: Relations | None = None
+        self,
+        authn: Authn,
+        users: Users,
+        registry: Registry,
+        presence: Presence,
+        relations: Relations | None = None,
     ) -> None:
         self.authn = authn
         self.users = users
         self.registry = registry
+        self.presence = presence
         self.relations = relations
 
     @rpc
@@ -70,7 +77,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         if len(request.user_ids) > 500:
             raise invalid("at most 500 user ids")
         return user_pb2.GetOnlineStatusResponse(
-            statuses=[self.registry.status(u) for u in request.user_ids]
+            statuses=await self.presence.statuses(request.user_ids)
         )
 
     @rpc
@@ -90,7 +97,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
             raise invalid("no open stream for device_id")
         self.registry.watch(session, request.subscribe_user_ids, request.unsubscribe_user_ids)
         return user_pb2.SubscribeOnlineStatusResponse(
-            statuses=[self.registry.status(u) for u in request.subscribe_user_ids]
+            statuses=await self.presence.statuses(request.subscribe_user_ids)
         )
 
     @rpc

@@ -31,51 +31,19 @@ def session_key(node_id: str, session: Any) -> str:
 
 class NatsPushRouter:
     def __init__(
-        self,
-        nc: Client,
-        prefix: str,
-        node_id: str,
-        registry: Registry,
-        presence: PresenceStore,
-        heartbeat_seconds: float = 5.0,
+        self, nc: Client, prefix: str, node_id: str, registry: Registry, presence: PresenceStore
     ) -> None:
         self._nc = nc
         self._prefix = prefix
         self.node_id = node_id
         self._registry = registry
+        # Where users are: kept by parley.realtime.presence.
         self._presence = presence
-        self._heartbeat = heartbeat_seconds
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._beat: asyncio.Task[None] | None = None
         self.received = 0
 
     async def start(self) -> None:
-        await self._presence.heartbeat(self.node_id, self._heartbeat * 3)
         await self._nc.subscribe(push_subject(self._prefix, self.node_id), cb=self._on_push)
-        self._beat = asyncio.get_running_loop().create_task(self._heartbeats())
-
-    async def stop(self) -> None:
-        if self._beat is not None:
-            self._beat.cancel()
-        try:
-            await self._presence.node_gone(self.node_id)
-        except Exception:
-            log.debug("node_gone failed", exc_info=True)
-
-    async def _heartbeats(self) -> None:
-        while True:
-            await asyncio.sleep(self._heartbeat)
-            try:
-                await self._presence.heartbeat(self.node_id, self._heartbeat * 3)
-            except Exception:
-                log.warning("presence heartbeat failed", exc_info=True)
-
-    def presence_changed(self, user_id: str, online: bool) -> None:
-        """Registry hook: the first stream of a user opened on this node, or the last closed."""
-        if online:
-            self._spawn(self._presence.set_online(user_id, self.node_id))
-        else:
-            self._spawn(self._presence.set_offline(user_id, self.node_id))
 
     def push(
         self, user_ids: Iterable[str], frame: gateway_pb2.ServerFrame, exclude: object | None = None

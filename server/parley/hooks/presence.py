@@ -1,24 +1,29 @@
-"""user.online / user.offline: a user's first stream opened, or their last closed."""
+"""user.online / user.offline: a user's first stream opened, or their last closed
+(cluster mode: on any gateway; a gateway that sees the user's first or last
+stream of its own stays quiet while another gateway holds one)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from parley.hooks.client import Hooks
+from parley.hooks.client import Hooks, Payload
 from parley.hooks.payloads import platform_name
-from parley.realtime.registry import Registry
+from parley.realtime.presence import Presence
 
 
-def presence_hook(hooks: Hooks, registry: Registry) -> Callable[[str, bool], None] | None:
+def presence_hook(hooks: Hooks, presence: Presence) -> Callable[[str, bool], None] | None:
     """The Registry.on_presence callback, or None when neither event is on."""
     if not (hooks.wants("user.online") or hooks.wants("user.offline")):
         return None
 
     def on_presence(user_id: str, online: bool) -> None:
-        platforms = [platform_name(p) for p in registry.status(user_id).platforms]
-        hooks.emit(
-            "user.online" if online else "user.offline",
-            {"user_id": user_id, "online": online, "platforms": platforms},
-        )
+        async def build() -> list[Payload]:
+            if await presence.elsewhere(user_id):
+                return []
+            status = (await presence.statuses([user_id]))[0]
+            platforms = [platform_name(p) for p in status.platforms]
+            return [{"user_id": user_id, "online": online, "platforms": platforms}]
+
+        hooks.emit("user.online" if online else "user.offline", build)
 
     return on_presence

@@ -8,7 +8,7 @@ off the send path, and only when the hook is enabled."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from parley.common.v1 import common_pb2
 from parley.domain.content import summary
@@ -33,13 +33,14 @@ class OfflinePush:
     def __init__(
         self,
         hooks: Hooks,
-        is_online: Callable[[str], bool],
+        offline: Callable[[Sequence[str]], Awaitable[list[str]]],
         store: PushStore,
         users: UserStore,
     ) -> None:
         self.hooks = hooks
         self.enabled = hooks.wants("push.offline")
-        self._online = is_online
+        # The users with no stream on any node (parley.realtime.presence).
+        self._offline = offline
         self._store = store
         self._users = users
 
@@ -49,7 +50,7 @@ class OfflinePush:
             return
 
         async def build() -> list[Payload]:
-            offline = [u for u in members if u != msg.sender_id and not self._online(u)]
+            offline = await self._offline([u for u in members if u != msg.sender_id])
             if not offline:
                 return []
             nickname = ""
@@ -79,7 +80,8 @@ class OfflinePush:
             return
 
         async def build() -> list[Payload]:
-            offline = [(u, m) for u, m in delivered if not self._online(u)]
+            away = set(await self._offline([u for u, _ in delivered]))
+            offline = [(u, m) for u, m in delivered if u in away]
             out: list[Payload] = []
             for i in range(0, len(offline), CHUNK):
                 part = offline[i : i + CHUNK]

@@ -28,6 +28,7 @@ from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, denied, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
+from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
 from parley.realtime.sessions import CLOSE, Session, TokenBucket
 
@@ -55,8 +56,10 @@ class Gateway:
         messages: Messages,
         read_state: ReadState,
         versions: VersionClock,
+        presence: Presence | None = None,
     ) -> None:
         self.settings = settings
+        self.presence = presence if presence is not None else Presence(registry, settings.node_id)
         self.versions = versions
         self.tokens = tokens
         self.users = users
@@ -328,7 +331,7 @@ class Gateway:
                 self.registry.watch(session, sp.subscribe_user_ids, sp.unsubscribe_user_ids)
                 snap = gateway_pb2.ServerFrame(request_id=rid)
                 snap.presence_snapshot.statuses.extend(
-                    self.registry.status(u) for u in sp.subscribe_user_ids
+                    await self.presence.statuses(sp.subscribe_user_ids)
                 )
                 session.send(snap.SerializeToString())
             elif kind == "auth":

@@ -49,6 +49,11 @@ class Registry:
         self._by_user: dict[str, dict[str, Session]] = {}
         self._watchers: dict[str, set[Session]] = {}
         self.on_presence: Callable[[str, bool], None] | None = None
+        # Any stream of the user opened or closed (cluster routes).
+        self.on_streams: Callable[[str], None] | None = None
+        # Whether a presence change notifies watchers here (cluster mode:
+        # parley.realtime.presence does, with the merged status).
+        self.notify_presence = True
         # Every stream that registers (statistics and metrics).
         self.on_connect: Callable[[Session], None] | None = None
 
@@ -83,6 +88,8 @@ class Registry:
         devices[session.device_id] = session
         if self.on_connect is not None:
             self.on_connect(session)
+        if self.on_streams is not None:
+            self.on_streams(session.user_id)
         if not was_online:
             self._presence_changed(session.user_id)
         return replaced, kicked
@@ -99,6 +106,8 @@ class Registry:
         if devices is None or devices.get(session.device_id) is not session:
             return
         del devices[session.device_id]
+        if self.on_streams is not None:
+            self.on_streams(session.user_id)
         if not devices:
             del self._by_user[session.user_id]
             self._presence_changed(session.user_id)
@@ -126,11 +135,18 @@ class Registry:
     def _presence_changed(self, user_id: str) -> None:
         if self.on_presence is not None:
             self.on_presence(user_id, user_id in self._by_user)
+        if self.notify_presence:
+            self.notify_watchers(user_id, self.status(user_id))
+
+    def has_watchers(self, user_id: str) -> bool:
+        return bool(self._watchers.get(user_id))
+
+    def notify_watchers(self, user_id: str, status: user_pb2.OnlineStatus) -> None:
         watchers = self._watchers.get(user_id)
         if not watchers:
             return
         frame = gateway_pb2.ServerFrame()
-        frame.presence.status.CopyFrom(self.status(user_id))
+        frame.presence.status.CopyFrom(status)
         data = frame.SerializeToString()
         for s in list(watchers):
             s.send(data)

@@ -4,7 +4,7 @@ every backend returns)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from parley.storage.batch import WriteBatch
@@ -111,20 +111,24 @@ class SeqService(Protocol):
 
 
 class PresenceStore(Protocol):
-    """Which gateway nodes hold a stream of a user (cluster routing)."""
+    """Which gateway nodes hold streams of a user, on which platforms (cluster
+    routing and online status)."""
 
-    async def heartbeat(self, node_id: str, ttl_seconds: float) -> None:
-        """The node is alive for `ttl_seconds` more; its routes count until then."""
+    async def heartbeat(self, node_id: str, ttl_seconds: float) -> bool:
+        """The node is alive for `ttl_seconds` more; its routes count until
+        then. False when the node was not known alive (first beat, or it
+        expired, or the store lost its data): its routes must be set again."""
 
     async def node_gone(self, node_id: str) -> None: ...
 
-    async def set_online(self, user_id: str, node_id: str) -> None:
-        """One more stream of the user on the node."""
-
-    async def set_offline(self, user_id: str, node_id: str) -> None: ...
+    async def set_routes(self, node_id: str, routes: Mapping[str, Sequence[int]]) -> None:
+        """user -> platforms of the user's streams on the node (empty: none left)."""
 
     async def nodes_of(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
         """Live nodes per user; users on no live node are left out."""
+
+    async def routes_of(self, user_ids: Sequence[str]) -> dict[str, dict[str, list[int]]]:
+        """user -> live node -> platforms; users on no live node are left out."""
 
 
 class ConversationStore(Protocol):

@@ -1,0 +1,182 @@
+"""Who is online, as the API reports it.
+
+Embedded: this node's registry. Cluster: a user's streams may sit on any
+gateway, so each node keeps its users' routes (node -> platforms) in the
+presence store, refreshed by a heartbeat, and a status merges this node's
+registry with the other live nodes' routes. A user's first stream on a node,
+or their last, is told to the peers, whose streams watching that user get
+the merged status."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from parley.domain.peers import NO_PEERS, PRESENCE_CHANGED, Peers
+from parley.realtime.registry import Registry
+from parley.storage.interfaces import PresenceStore
+from parley.user.v1 import user_pb2
+
+log = logging.getLogger(__name__)
+
+
+class Presence:
+    def __init__(
+        self,
+        registry: Registry,
+        node_id: str,
+        store: PresenceStore | None = None,
+        heartbeat_seconds: float = 5.0,
+    ) -> None:
+        self.registry = registry
+        self.node_id = node_id
+        self.store = store
+        self.peers: Peers = NO_PEERS
+        self._heartbeat = heartbeat_seconds
+        # Users whose routes must be written, and those of them whose
+        # first or last stream on this node opened or closed.
+        self._dirty: set[str] = set()
+        self._changed: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        if store is not None:
+            registry.on_streams = self._streams_changed
+            # Watchers get the merged status, from the flusher.
+            registry.notify_presence = False
+
+    # -- life cycle (cluster) ---------------------------------------------
+
+    def join(self, peers: Peers) -> None:
+        self.peers = peers
+        peers.on(PRESENCE_CHANGED, self._peer_changed)
+
+    async def start(self) -> None:
+        if self.store is None:
+            return
+        await self.store.heartbeat(self.node_id, self._ttl)
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._flush_loop(), name="presence-flush"),
+            loop.create_task(self._beat_loop(), name="presence-heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        if self.store is not None:
+            try:
+                await self.store.node_gone(self.node_id)
+            except Exception:
+                log.debug("node_gone failed", exc_info=True)
+
+    @property
+    def _ttl(self) -> float:
+        return self._heartbeat * 3
+
+    # -- queries ------------------------------------------------------------
+
+    async def statuses(self, user_ids: Sequence[str]) -> list[user_pb2.OnlineStatus]:
+        local = [self.registry.status(u) for u in user_ids]
+        if self.store is None or not user_ids:
+            return local
+        routes = await self.store.routes_of(list(dict.fromkeys(user_ids)))
+        for status in local:
+            elsewhere = {
+                p
+                for node, platforms in routes.get(status.user_id, {}).items()
+                if node != self.node_id
+                for p in platforms
+            }
+            if elsewhere - set(status.platforms):
+                status.online = True
+                merged = sorted(elsewhere.union(status.platforms))
+                del status.platforms[:]
+                status.platforms.extend(merged)  # type: ignore[arg-type]
+        return local
+
+    async def offline(self, user_ids: Sequence[str]) -> list[str]:
+        """The users with no stream on any node."""
+        here = [u for u in user_ids if not self.registry.is_online(u)]
+        if self.store is None or not here:
+            return here
+        online = await self.store.nodes_of(here)
+        return [u for u in here if u not in online]
+
+    async def elsewhere(self, user_id: str) -> bool:
+        """Whether another live node holds a stream of the user."""
+        if self.store is None:
+            return False
+        nodes = (await self.store.nodes_of([user_id])).get(user_id, set())
+        return bool(nodes - {self.node_id})
+
+    # -- changes ------------------------------------------------------------
+
+    def presence_changed(self, user_id: str, online: bool) -> None:
+        """Registry hook: the user's first stream on this node opened, or the last closed."""
+        if self.store is not None:
+            self._changed.add(user_id)
+            self._mark(user_id)
+
+    def _streams_changed(self, user_id: str) -> None:
+        self._mark(user_id)
+
+    def _mark(self, user_id: str) -> None:
+        self._dirty.add(user_id)
+        self._wake.set()
+
+    async def _flush_loop(self) -> None:
+        assert self.store is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            changed, self._changed = self._changed, set()
+            # Each user's routes as they are now: writes are idempotent, so
+            # their order does not matter and bursts coalesce.
+            routes = {u: [s.platform for s in self.registry.sessions_of(u)] for u in sorted(dirty)}
+            try:
+                await self.store.set_routes(self.node_id, routes)
+            except Exception:
+                log.warning("writing presence routes failed; retrying", exc_info=True)
+                self._dirty |= dirty
+                self._changed |= changed
+                await asyncio.sleep(1.0)
+                self._wake.set()
+                continue
+            for u in sorted(changed):
+                self.peers.tell(PRESENCE_CHANGED, {"user_id": u})
+                await self._notify(u)
+
+    async def _beat_loop(self) -> None:
+        assert self.store is not None
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            try:
+                known = await self.store.heartbeat(self.node_id, self._ttl)
+            except Exception:
+                log.warning("presence heartbeat failed", exc_info=True)
+                continue
+            if not known:
+                # Our routes expired or the store lost them: set them again.
+                users = {s.user_id for s in self.registry.sessions()}
+                log.warning("presence heartbeat found no record of this node: re-registering")
+                for u in users:
+                    self._mark(u)
+
+    async def _peer_changed(self, data: dict[str, Any]) -> None:
+        await self._notify(str(data["user_id"]))
+
+    async def _notify(self, user_id: str) -> None:
+        if not self.registry.has_watchers(user_id):
+            return
+        try:
+            status = (await self.statuses([user_id]))[0]
+        except Exception:
+            log.warning("presence lookup failed", exc_info=True)
+            status = self.registry.status(user_id)
+        self.registry.notify_watchers(user_id, status)
