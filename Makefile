@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full clean
+.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full bench-cluster clean
 
 $(STAMP): requirements-dev.txt pyproject.toml gen/python/pyproject.toml $(wildcard clients/python/pyproject.toml)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -63,6 +63,11 @@ bench: install
 bench-full: install
 	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
+
+# The benchmark against a local cluster (2 gateways, 2 workers) on the engines of `make services`.
+bench-cluster: install services
+	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --mode cluster --short
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -14,6 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
+from bench.cluster import EnginesUnavailable, LocalCluster, ensure_engines
 from bench.config import RESULTS_DIR, SCENARIOS, SHORT, Options, Params
 from bench.context import Context
 from bench.cpu import background_pct
@@ -24,7 +25,6 @@ from bench.result import ScenarioResult
 from bench.scenarios import SCENARIOS as RUNNERS
 from bench.server import LocalServer, Target, export_server
 
-CLUSTER_SKIPPED = "skipped: cluster mode not implemented"
 QUIET_PCT = 25.0  # background CPU (percent of one core) above which figures suffer
 
 
@@ -51,7 +51,27 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="run only these scenarios (repeatable; default: all)",
     )
     ap.add_argument("--short", action="store_true", help="a quick pass of every scenario (<5 min)")
-    ap.add_argument("--mode", choices=("embedded", "cluster"), default="embedded")
+    ap.add_argument(
+        "--mode",
+        choices=("embedded", "cluster"),
+        default="embedded",
+        help="embedded: one `parley serve` on SQLite; cluster: a local cluster of "
+        "--gateways gateway and --cluster-workers worker processes on the local engines "
+        "(PostgreSQL, FerretDB, Redis, NATS; started with scripts/services.sh if needed)",
+    )
+    ap.add_argument(
+        "--gateways",
+        type=int,
+        default=2,
+        help="cluster mode: gateway processes (default 2); devices and unary calls are "
+        "spread over them (user i talks to gateway i %% N)",
+    )
+    ap.add_argument(
+        "--cluster-workers",
+        type=int,
+        default=2,
+        help="cluster mode: worker processes (default 2; not the load generator's --workers)",
+    )
     ap.add_argument(
         "--workers",
         type=int,
@@ -101,6 +121,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     a = ap.parse_args(argv)
     if a.target and not a.admin_secret:
         ap.error("--target needs --admin-secret")
+    if a.gateways < 1 or a.cluster_workers < 1:
+        ap.error("--gateways and --cluster-workers must be at least 1")
     values = {f.name: getattr(Params(), f.name) for f in dataclasses.fields(Params)}
     if a.short:
         values.update(SHORT)
@@ -125,6 +147,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         server_env=env,
         server_rev=a.server_rev,
         wait_quiet=a.wait_quiet,
+        gateways=a.gateways,
+        cluster_workers=a.cluster_workers,
         results_dir=a.results,
         profile=a.profile or a.profile_native,
         profile_native=a.profile_native,
@@ -134,17 +158,20 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
 
 
+def local_cluster(opts: Options) -> LocalCluster:
+    return LocalCluster(
+        opts.engines,
+        gateways=opts.gateways,
+        workers=opts.cluster_workers,
+        env=opts.server_env,
+        source=opts.server_source,
+    )
+
+
 async def run_scenario(opts: Options, name: str) -> ScenarioResult:
     if opts.mode == "cluster" and not opts.external:
-        return ScenarioResult(name, opts.mode, skipped=CLUSTER_SKIPPED)
-    background = await background_pct()
-    deadline = time.monotonic() + opts.wait_quiet
-    if background > QUIET_PCT and opts.wait_quiet > 0:
-        note(f"  other processes use {background:.0f}% of a core; waiting for a quieter host")
-        while background > QUIET_PCT and time.monotonic() < deadline:
-            background = await background_pct(2.0)
-    if background > QUIET_PCT:
-        note(f"  other processes use {background:.0f}% of a core: figures will be lower")
+        return await run_cluster_scenario(opts, name)
+    background = await quiet_host(opts)
     server: LocalServer | None = None
     if opts.external:
         assert opts.target is not None and opts.admin_secret is not None
@@ -152,7 +179,7 @@ async def run_scenario(opts: Options, name: str) -> ScenarioResult:
     else:
         server = LocalServer(env=opts.server_env, source=opts.server_source)
         target = server.start()
-    pool = WorkerPool(opts.workers, target.address)
+    pool = WorkerPool(opts.workers, target.gateway_addresses())
     res: ScenarioResult
     try:
         await pool.start()
@@ -183,7 +210,84 @@ async def run_scenario(opts: Options, name: str) -> ScenarioResult:
     return res
 
 
-def keep_server_log(server: LocalServer, res: ScenarioResult, results_dir: Path) -> None:
+async def quiet_host(opts: Options) -> float:
+    """Background CPU before a scenario (waiting for a quieter host with --wait-quiet)."""
+    background = await background_pct()
+    deadline = time.monotonic() + opts.wait_quiet
+    if background > QUIET_PCT and opts.wait_quiet > 0:
+        note(f"  other processes use {background:.0f}% of a core; waiting for a quieter host")
+        while background > QUIET_PCT and time.monotonic() < deadline:
+            background = await background_pct(2.0)
+    if background > QUIET_PCT:
+        note(f"  other processes use {background:.0f}% of a core: figures will be lower")
+    return background
+
+
+async def run_cluster_scenario(opts: Options, name: str) -> ScenarioResult:
+    """A scenario against a local cluster of its own (started here, stopped
+    and its namespaces dropped afterwards)."""
+    background = await quiet_host(opts)
+    cluster = local_cluster(opts)
+    pool: WorkerPool | None = None
+    res: ScenarioResult
+    started = False
+    try:
+        t0 = time.monotonic()
+        target = await cluster.start()
+        started = True
+        started_s = time.monotonic() - t0
+        note(f"  {cluster.label} up in {started_s:.1f}s (namespaces {cluster.ns.suffix})")
+        pool = WorkerPool(opts.workers, target.gateway_addresses())
+        await pool.start()
+        ctx = Context(opts, target, pool, name)
+        res = await RUNNERS[name](ctx)
+        res.figures["background_cpu_pct"] = background
+        rss = ctx.server_rss_by_process_kb()
+        res.figures["cluster"] = {
+            "gateways": cluster.gateways,
+            "workers": cluster.workers,
+            "start_s": round(started_s, 1),
+            "rss_mb_by_process": {
+                k: round(v / 1024, 1) if v is not None else None for k, v in rss.items()
+            },
+            "figures": "server_cpu_pct, server_rss_mb and kb_per_stream are sums over "
+            f"all {cluster.gateways} gateways + {cluster.workers} workers; engines_cpu_pct "
+            "is every postgres, ferretdb, redis-server and nats-server process on the host "
+            "(shared engines: other users' load on them included); other_cpu_pct the rest",
+        }
+        for label, summary in ctx.profiler.summaries.items():
+            res.figures.setdefault("profile", {})[label] = {
+                "process": "gw1",
+                "samples": summary.samples,
+                "self_top": [[fn, round(pct, 1)] for fn, pct in summary.self_top[:15]],
+                "inclusive_top": [[fn, round(pct, 1)] for fn, pct in summary.inclusive_top[:15]],
+            }
+    except Exception:
+        err = traceback.format_exc()
+        note(f"scenario {name} failed:\n{err}")
+        if started and not cluster.alive():
+            err += f"\ncluster processes exited: {cluster.exited()}; log tails:\n"
+            err += cluster.log_tail()
+        res = ScenarioResult(name, opts.mode, error=err)
+    finally:
+        if pool is not None:
+            await pool.stop()
+        crashed = cluster.exited() if started else {}
+        rcs = cluster.stop(keep_log=True)
+        if crashed:
+            note(f"  cluster processes exited during {name}: {crashed}")
+        left = await cluster.remove_namespaces()
+    res.mode_label = cluster.label
+    res.figures.setdefault("cluster", {}).update(namespaces=cluster.ns.suffix, exit_codes=rcs)
+    if left:
+        res.figures["cluster"]["not_removed"] = left
+    keep_server_log(cluster, res, opts.results_dir)
+    return res
+
+
+def keep_server_log(
+    server: LocalServer | LocalCluster, res: ScenarioResult, results_dir: Path
+) -> None:
     """Keeps the server's log next to the results when something went wrong
     (anything lost, an error, or errors in the log), and removes its directory."""
     text = server.log_text()
@@ -204,7 +308,13 @@ def keep_server_log(server: LocalServer, res: ScenarioResult, results_dir: Path)
 
 async def run_all(opts: Options) -> list[ScenarioResult]:
     rev = git_rev()
-    meta_ = meta(opts.workers, opts.short, rev, opts.target or "local")
+    where = opts.target or "local"
+    if opts.mode == "cluster" and not opts.external:
+        where = f"local {local_cluster(opts).label}"
+    meta_ = meta(opts.workers, opts.short, rev, where)
+    if opts.mode == "cluster" and not opts.external:
+        meta_["gateways"] = opts.gateways
+        meta_["cluster_workers"] = opts.cluster_workers
     meta_["server_rev"] = rev
     if opts.server_rev and not opts.external:
         opts.server_source = export_server(opts.server_rev, REPO)
@@ -229,6 +339,12 @@ async def run_all(opts: Options) -> list[ScenarioResult]:
 
 def main(argv: list[str] | None = None) -> None:
     opts = parse_args(argv)
+    if opts.mode == "cluster" and not opts.external:
+        try:
+            opts.engines = ensure_engines()
+        except EnginesUnavailable as e:
+            print(f"bench: {e}", file=sys.stderr)
+            sys.exit(2)
     raise_nofile()
     # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C: servers and workers stop.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -90,6 +90,11 @@ class Options:
     server_rev: str | None = None
     server_source: Path | None = None
     wait_quiet: float = 0.0
+    # Cluster mode without --target: the local cluster's process counts, and
+    # the engines' URLs (filled in once they answer).
+    gateways: int = 2
+    cluster_workers: int = 2
+    engines: dict[str, str] = field(default_factory=dict)
     results_dir: Path = RESULTS_DIR
     profile: bool = False
     profile_native: bool = False

@@ -19,7 +19,7 @@ from bench.pool import WorkerPool
 from bench.profiling import Profiler
 from bench.progress import Bar, note
 from bench.provision import admin_token, register_users, user_ids
-from bench.server import Target, read_rss_kb
+from bench.server import Target, read_rss_kb, read_rss_kb_sum
 from bench.stats import PhaseStats, UnaryStats, merge_phase, merge_unary
 
 
@@ -35,11 +35,27 @@ class Population:
     register_s: float = 0.0
     tokens_s: float = 0.0
     connect_s: float = 0.0
+    # Cluster: online users per gateway process (gw1, gw2, ...).
+    by_gateway: dict[str, int] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def gateway(self, user: str, gateways: int) -> int:
+        """The gateway a user talks to: user i to gateway i % N, so that
+        neighbours (the one-to-one pairs 2k, 2k+1) sit on different gateways."""
+        if not self._index:
+            self._index = {u: i for i, u in enumerate(self.users)}
+        return self._index[user] % gateways
 
     def setup_figures(self) -> dict[str, Any]:
+        by_gateway = (
+            {"online_by_gateway": dict(sorted(self.by_gateway.items()))}
+            if len(self.by_gateway) > 1
+            else {}
+        )
         return {
             "users": len(self.users),
             "online": len(self.online),
+            **by_gateway,
             "connect_failed": self.failed,
             "setup": {
                 "register_s": round(self.register_s, 2),
@@ -64,14 +80,19 @@ class Context:
         self.scenario = scenario
         self.phase = 0
         self.profiler = Profiler(opts, target, scenario)
+        self.gateways = len(target.gateway_addresses())
 
     # -- the server process -----------------------------------------------------
 
     def server_rss_kb(self) -> int | None:
-        return read_rss_kb(self.target.pid) if self.target.pid else None
+        """Resident memory of the server: the sum over a cluster's processes."""
+        return read_rss_kb_sum(self.target.server_pids().values())
+
+    def server_rss_by_process_kb(self) -> dict[str, int | None]:
+        return {name: read_rss_kb(pid) for name, pid in self.target.server_pids().items()}
 
     def cpu(self) -> CpuSnapshot:
-        return snapshot(self.target.pid, self.pool.pids())
+        return snapshot(self.target.server_pids(), self.pool.pids(), self.target.engine_comms)
 
     # -- setup ------------------------------------------------------------------
 
@@ -111,6 +132,7 @@ class Context:
                 [
                     p.Connect(
                         users=share,
+                        gateways=[pop.gateway(u, self.gateways) for u in share],
                         admin_token=pop.admin,
                         open_streams=open_streams,
                         streams_per_channel=self.params.streams_per_channel,
@@ -133,6 +155,10 @@ class Context:
         if failed:
             note(f"  {sum(failed.values())} streams failed to open: {dict(failed)}")
         pop.online.extend(opened)
+        if self.gateways > 1:
+            for u in opened:
+                g = f"gw{pop.gateway(u, self.gateways) + 1}"
+                pop.by_gateway[g] = pop.by_gateway.get(g, 0) + 1
         return opened
 
     async def populate(self, count: int, online: int | None = None) -> Population:
@@ -143,14 +169,17 @@ class Context:
 
     async def settle(self, idle_pct: float = 15.0, cap: float = 90.0) -> float:
         """Waits until the server is idle (a backlog of an earlier phase would
-        skew the next one). Returns the seconds waited."""
-        if not self.target.pid:
+        skew the next one; in a cluster, every process under `idle_pct`).
+        Returns the seconds waited."""
+        if not self.target.server_pids():
             return 0.0
         t0 = time.monotonic()
         while time.monotonic() - t0 < cap:
             a = self.cpu()
             await asyncio.sleep(0.5)
-            server = usage(a, self.cpu()).get("server_cpu_pct")
+            cpu = usage(a, self.cpu())
+            by_process = cpu.get("server_cpu_by_process")
+            server = max(by_process.values()) if by_process else cpu.get("server_cpu_pct")
             if server is None or server < idle_pct:
                 break
         return time.monotonic() - t0

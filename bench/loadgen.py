@@ -10,6 +10,7 @@ import random
 import time
 import traceback
 from collections import Counter
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -31,10 +32,14 @@ PROGRESS_EVERY = 0.5
 
 
 class Worker:
-    def __init__(self, conn: Connection, wid: int, address: str) -> None:
+    def __init__(self, conn: Connection, wid: int, addresses: Sequence[str]) -> None:
         self.conn = conn
         self.wid = wid
-        self.address = address
+        # The server's gateways: one embedded, several in a cluster; each
+        # user talks to gateway `gateway_of[user]` (streams and unary calls).
+        self.addresses = list(addresses)
+        self.address = self.addresses[0]
+        self.gateway_of: dict[str, int] = {}
         self.devices: dict[str, Device] = {}
         self.channels: list[grpc.aio.Channel] = []
         self.tokens: dict[str, str] = {}
@@ -108,12 +113,17 @@ class Worker:
 
     async def connect(self, cmd: p.Connect) -> p.Connected:
         t0 = time.perf_counter()
+        n_gw = len(self.addresses)
+        gws = [
+            (cmd.gateways[i] if i < len(cmd.gateways) else 0) % n_gw for i in range(len(cmd.users))
+        ]
+        self.gateway_of.update(zip(cmd.users, gws, strict=True))
         self.tokens.update(cmd.tokens)
         missing = [u for u in cmd.users if u not in self.tokens]
         if missing:
             self.tokens.update(
                 await issue_tokens(
-                    self.address, cmd.admin_token, missing, concurrency=cmd.token_concurrency
+                    self.addresses, cmd.admin_token, missing, concurrency=cmd.token_concurrency
                 )
             )
         t1 = time.perf_counter()
@@ -125,18 +135,24 @@ class Worker:
             sem = asyncio.Semaphore(cmd.concurrency)
             per = max(1, cmd.streams_per_channel)
             base = len(self.devices)
-            stubs: list[gateway_pb2_grpc.GatewayServiceStub] = []
+            # Per gateway: its channels, `per` streams on each.
+            stubs: list[list[gateway_pb2_grpc.GatewayServiceStub]] = [[] for _ in range(n_gw)]
+            slots = [0] * n_gw
+            placed: list[tuple[int, int]] = []  # (gateway, channel) of user i
+            for g in gws:
+                placed.append((g, slots[g] // per))
+                slots[g] += 1
 
             async def one(i: int, uid: str) -> None:
-                k = (base + i) // per
-                while len(stubs) <= k:
-                    ch = grpc.aio.insecure_channel(self.address, options=channel_options())
+                g, k = placed[i]
+                while len(stubs[g]) <= k:
+                    ch = grpc.aio.insecure_channel(self.addresses[g], options=channel_options())
                     self.channels.append(ch)
-                    stubs.append(gateway_pb2_grpc.GatewayServiceStub(ch))
+                    stubs[g].append(gateway_pb2_grpc.GatewayServiceStub(ch))
                 dev = Device(self, base + i, uid, self.tokens[uid])
                 async with sem:
                     try:
-                        await dev.open(stubs[k], timeout=60.0)
+                        await dev.open(stubs[g][k], timeout=60.0)
                     except Exception as e:
                         failed[status_name(e)] += 1
                         await dev.close()
@@ -329,8 +345,14 @@ class Worker:
         s = self.last
         if s is None or not cmd.keys:
             return out
-        ch = grpc.aio.insecure_channel(self.address, options=channel_options())
-        stub = msg_pb2_grpc.MsgServiceStub(ch)
+        chans: dict[int, grpc.aio.Channel] = {}
+
+        def stub_for(user: str) -> msg_pb2_grpc.MsgServiceStub:
+            g = self.gateway_of.get(user, 0)
+            if g not in chans:
+                chans[g] = grpc.aio.insecure_channel(self.addresses[g], options=channel_options())
+            return msg_pb2_grpc.MsgServiceStub(chans[g])
+
         try:
             for key in cmd.keys:
                 item = p.LostMessage(key=key, late_ms=s.after_collect.get(key))
@@ -345,7 +367,7 @@ class Worker:
                 item.conversation_id = cid
                 item.seq = seq
                 try:
-                    resp = await stub.PullMessages(
+                    resp = await stub_for(entry.sender).PullMessages(
                         msg_pb2.PullMessagesRequest(
                             ranges=[msg_pb2.SeqRange(conversation_id=cid, begin=seq, end=seq)]
                         ),
@@ -362,7 +384,8 @@ class Worker:
                     item.note = f"pull failed: {e.code().name}"
                 out.items.append(item)
         finally:
-            await ch.close()
+            for ch in chans.values():
+                await ch.close()
         return out
 
     # -- unary RPCs -------------------------------------------------------------
@@ -372,7 +395,7 @@ class Worker:
         progress = asyncio.get_running_loop().create_task(self._report_progress(stop))
         self.unary_result = res = p.UnaryResult(self.wid, cmd.kind)
         try:
-            return await run_unary(self.address, self.tokens, cmd, res)
+            return await run_unary(self.addresses, self.gateway_of, self.tokens, cmd, res)
         finally:
             stop.set()
             await progress
@@ -407,13 +430,13 @@ def read_rss_kb_self() -> int:
     return read_rss_kb(os.getpid()) or 0
 
 
-def worker_main(conn: Connection, wid: int, address: str) -> None:
+def worker_main(conn: Connection, wid: int, addresses: Sequence[str]) -> None:
     """Entry point of a spawned worker process."""
     try:
         import uvloop
 
-        uvloop.run(Worker(conn, wid, address).serve())
+        uvloop.run(Worker(conn, wid, addresses).serve())
     except ImportError:
-        asyncio.run(Worker(conn, wid, address).serve())
+        asyncio.run(Worker(conn, wid, addresses).serve())
     except KeyboardInterrupt:
         pass

@@ -21,9 +21,12 @@ class WorkerError(RuntimeError):
 
 
 class WorkerPool:
-    def __init__(self, size: int, address: str) -> None:
+    def __init__(self, size: int, address: str | Sequence[str]) -> None:
+        """`address`: the server, or every gateway of a cluster (the workers
+        spread their users over them as the coordinator says)."""
         self.size = size
-        self.address = address
+        self.addresses = [address] if isinstance(address, str) else list(address)
+        self.address = self.addresses[0]
         self.procs: list[BaseProcess] = []
         self.conns: list[Connection] = []
         self._replies: list[asyncio.Queue[Any]] = []
@@ -36,7 +39,7 @@ class WorkerPool:
         for wid in range(self.size):
             parent, child = ctx.Pipe()
             proc = ctx.Process(
-                target=worker_main, args=(child, wid, self.address), name=f"bench-worker-{wid}"
+                target=worker_main, args=(child, wid, self.addresses), name=f"bench-worker-{wid}"
             )
             proc.daemon = True
             proc.start()

@@ -31,10 +31,13 @@ def key_worker(key: int) -> int:
 @dataclass
 class Connect:
     """Issue tokens for `users` (unless given) and, if `open_streams`, open one
-    authenticated stream per user, `streams_per_channel` per HTTP/2 connection."""
+    authenticated stream per user, `streams_per_channel` per HTTP/2 connection.
+    `gateways[i]` is the gateway (index into the worker's addresses) that
+    user i talks to, streams and unary calls alike (default: the first)."""
 
     users: list[str]
     admin_token: str
+    gateways: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     open_streams: bool = True
     streams_per_channel: int = 100

@@ -79,14 +79,19 @@ async def register_users(
 
 
 async def issue_tokens(
-    address: str,
+    address: str | Sequence[str],
     admin: str,
     ids: Sequence[str],
     concurrency: int = 128,
     channels: int = 2,
 ) -> dict[str, str]:
-    """IssueUserToken for every user, `concurrency` calls in flight over a few channels."""
-    chans = [grpc.aio.insecure_channel(address, options=channel_options()) for _ in range(channels)]
+    """IssueUserToken for every user, `concurrency` calls in flight over a few
+    channels (spread over the addresses when given several gateways)."""
+    addresses = [address] if isinstance(address, str) else list(address)
+    chans = [
+        grpc.aio.insecure_channel(addresses[k % len(addresses)], options=channel_options())
+        for k in range(max(channels, len(addresses)))
+    ]
     stubs = [auth_pb2_grpc.AuthServiceStub(c) for c in chans]
     md = bearer(admin)
     out: dict[str, str] = {}

@@ -126,7 +126,7 @@ def table(results: Sequence[ScenarioResult]) -> str:
             lines.append(
                 [
                     row.label,
-                    res.mode,
+                    res.mode_label or res.mode,
                     row.target,
                     row.achieved,
                     _f(row.p50_ms),

@@ -58,12 +58,17 @@ class ScenarioResult:
     error: str | None = None
     timelines: dict[str, Series] = field(default_factory=dict)
     curve: list[dict[str, Any]] = field(default_factory=list)
+    # The mode column of the table when it says more than `mode` (which
+    # names the files), e.g. "cluster 2gw+2wk".
+    mode_label: str | None = None
 
     def as_json(self, meta: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
         out.update(scenario=self.scenario, mode=self.mode)
         out.update(meta)
         out.update(self.figures)
+        if self.mode_label is not None:
+            out["mode_label"] = self.mode_label
         if self.skipped is not None:
             out["skipped"] = self.skipped
         if self.error is not None:
@@ -75,17 +80,28 @@ class ScenarioResult:
         return out
 
 
-def cpu_note(cpu: dict[str, float | None]) -> str:
-    """', CPU server 95% / loadgen 60% / other 30%' (percent of one core)."""
-    parts = [
-        f"{name} {cpu[key]:.0f}%"
-        for name, key in (
-            ("server", "server_cpu_pct"),
-            ("loadgen", "loadgen_cpu_pct"),
-            ("other", "other_cpu_pct"),
-        )
-        if cpu.get(key) is not None
-    ]
+def cpu_note(cpu: dict[str, Any]) -> str:
+    """', CPU server 95% / loadgen 60% / other 30%' (percent of one core); for
+    a cluster ', CPU 4 servers 150% (gw1 40, gw2 38, wk1 35, wk2 37) / loadgen
+    60% / engines 80% / other 10%'."""
+    by_process: dict[str, float] = cpu.get("server_cpu_by_process") or {}
+    server = "server"
+    if len(by_process) > 1:
+        split = ", ".join(f"{name} {v:.0f}" for name, v in by_process.items())
+        server = f"{len(by_process)} servers"
+    parts = []
+    for name, key in (
+        (server, "server_cpu_pct"),
+        ("loadgen", "loadgen_cpu_pct"),
+        ("engines", "engines_cpu_pct"),
+        ("other", "other_cpu_pct"),
+    ):
+        if cpu.get(key) is None:
+            continue
+        part = f"{name} {cpu[key]:.0f}%"
+        if key == "server_cpu_pct" and len(by_process) > 1:
+            part += f" ({split})"
+        parts.append(part)
     return (", CPU " + " / ".join(parts)) if parts else ""
 
 

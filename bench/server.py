@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +44,31 @@ def _stop_leftovers() -> None:
 @dataclass
 class Target:
     """Where the load goes. `pid` is known for servers we started (and may be
-    given for external ones on this machine) to read memory and CPU."""
+    given for external ones on this machine) to read memory and CPU. A local
+    cluster has several gateways (`addresses`; `address` is the first) and
+    several processes (`processes`, name -> pid; `pid` is the first gateway's,
+    the one `--profile` samples): memory and CPU are summed over them."""
 
     address: str
     admin_secret: str
     pid: int | None = None
     external: bool = False
+    addresses: list[str] = field(default_factory=list)
+    processes: dict[str, int] = field(default_factory=dict)
+    # What the report's mode column says, e.g. "cluster 2gw+2wk".
+    label: str | None = None
+    # Command names of the engines' processes (cluster), whose CPU is
+    # reported apart from the rest of the host.
+    engine_comms: tuple[str, ...] = ()
+
+    def gateway_addresses(self) -> list[str]:
+        return list(self.addresses) or [self.address]
+
+    def server_pids(self) -> dict[str, int]:
+        """Every server process, by name."""
+        if self.processes:
+            return dict(self.processes)
+        return {"server": self.pid} if self.pid else {}
 
 
 def read_rss_kb(pid: int) -> int | None:
@@ -61,6 +81,12 @@ def read_rss_kb(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def read_rss_kb_sum(pids: Iterable[int]) -> int | None:
+    """VmRSS of several processes together (None if none of them is there)."""
+    values = [v for v in (read_rss_kb(p) for p in pids) if v is not None]
+    return sum(values) if values else None
 
 
 def read_cpu_seconds(pid: int) -> float | None:
@@ -88,6 +114,16 @@ def export_server(rev: str, repo: Path) -> Path:
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest / "server"
+
+
+def with_source(env: dict[str, str], source: Path | None) -> dict[str, str]:
+    """Puts `source` (a directory holding the `parley` package, see
+    export_server) first on the server's PYTHONPATH."""
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            x for x in (str(source), env.get("PYTHONPATH", "")) if x
+        )
+    return env
 
 
 @dataclass(eq=False)
@@ -118,10 +154,7 @@ class LocalServer:
             **self.env,
             "PARLEY_ADMIN_SECRET": self.admin_secret,
         }
-        if self.source is not None:
-            env["PYTHONPATH"] = os.pathsep.join(
-                x for x in (str(self.source), env.get("PYTHONPATH", "")) if x
-            )
+        with_source(env, self.source)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [

@@ -86,7 +86,7 @@ class PhaseStats:
     errors: dict[str, int] = field(default_factory=dict)
     streams_closed: int = 0
     close_reasons: dict[str, int] = field(default_factory=dict)
-    cpu: dict[str, float | None] = field(default_factory=dict)
+    cpu: dict[str, Any] = field(default_factory=dict)
     timeline: Series = field(default_factory=Series)
 
     @property
@@ -208,7 +208,7 @@ class UnaryStats:
     p99_ms: float | None = None
     max_ms: float | None = None
     errors: dict[str, int] = field(default_factory=dict)
-    cpu: dict[str, float | None] = field(default_factory=dict)
+    cpu: dict[str, Any] = field(default_factory=dict)
     timeline: Series = field(default_factory=Series)
 
     @property

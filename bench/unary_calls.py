@@ -7,6 +7,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -27,15 +28,23 @@ def status_name(err: BaseException) -> str:
 
 
 async def run_unary(
-    address: str, tokens: dict[str, str], cmd: p.Unary, res: p.UnaryResult
+    addresses: Sequence[str],
+    gateway_of: dict[str, int],
+    tokens: dict[str, str],
+    cmd: p.Unary,
+    res: p.UnaryResult,
 ) -> p.UnaryResult:
     """`cmd.concurrency` loops of calls for `cmd.duration` seconds, filling
-    `res` (its `calls` grow as they complete: the worker reports them)."""
+    `res` (its `calls` grow as they complete: the worker reports them). A
+    call as user u goes to gateway `gateway_of[u]` (`cmd.channels` channels
+    to each gateway)."""
     if not (cmd.pairs if cmd.kind == "send" else cmd.conversations):
         return res
+    per_gw = max(1, cmd.channels)
     chans = [
         grpc.aio.insecure_channel(address, options=channel_options())
-        for _ in range(max(1, cmd.channels))
+        for address in addresses
+        for _ in range(per_gw)
     ]
     stubs = [msg_pb2_grpc.MsgServiceStub(c) for c in chans]
     errors: Counter[str] = Counter()
@@ -46,7 +55,7 @@ async def run_unary(
     deadline = t0 + cmd.duration
     counter = 0
 
-    def send_request() -> tuple[msg_pb2.SendMessageRequest, Metadata]:
+    def send_request() -> tuple[msg_pb2.SendMessageRequest, Metadata, str]:
         nonlocal counter
         user, peer = random.choice(cmd.pairs)
         counter += 1
@@ -56,25 +65,28 @@ async def run_unary(
         m.session_type = ST.SESSION_TYPE_SINGLE
         m.recv_id = peer
         m.content.text.text = "unary bench"
-        return req, md[user]
+        return req, md[user], user
 
-    def pull_request() -> tuple[msg_pb2.PullMessagesRequest, Metadata]:
+    def pull_request() -> tuple[msg_pb2.PullMessagesRequest, Metadata, str]:
         user, cid, max_seq = random.choice(cmd.conversations)
         begin = random.randint(1, max(1, max_seq - cmd.pull_size + 1))
         rng = msg_pb2.SeqRange(conversation_id=cid, begin=begin, end=begin + cmd.pull_size - 1)
-        return msg_pb2.PullMessagesRequest(ranges=[rng]), md[user]
+        return msg_pb2.PullMessagesRequest(ranges=[rng]), md[user], user
 
-    async def calls(stub: Any) -> None:
+    def stub_for(user: str, k: int) -> Any:
+        return stubs[gateway_of.get(user, 0) % len(addresses) * per_gw + k % per_gw]
+
+    async def calls(k: int) -> None:
         while loop.time() < deadline:
             start = time.perf_counter()
             try:
                 if cmd.kind == "send":
-                    sreq, meta = send_request()
-                    await stub.SendMessage(sreq, metadata=meta, timeout=30)
+                    sreq, meta, user = send_request()
+                    await stub_for(user, k).SendMessage(sreq, metadata=meta, timeout=30)
                     res.items += 1
                 else:
-                    preq, meta = pull_request()
-                    resp = await stub.PullMessages(preq, metadata=meta, timeout=30)
+                    preq, meta, user = pull_request()
+                    resp = await stub_for(user, k).PullMessages(preq, metadata=meta, timeout=30)
                     res.items += sum(len(r.messages) for r in resp.results)
             except Exception as e:
                 errors[status_name(e)] += 1
@@ -85,7 +97,7 @@ async def run_unary(
             res.calls += 1
 
     try:
-        await asyncio.gather(*(calls(stubs[k % len(stubs)]) for k in range(cmd.concurrency)))
+        await asyncio.gather(*(calls(k) for k in range(cmd.concurrency)))
     finally:
         for c in chans:
             await c.close()

@@ -16,9 +16,11 @@ async def run(ctx: Context) -> ScenarioResult:
     await ctx.connect(pop, open_streams=False, label="tokens")
     await asyncio.sleep(1.0)
     rss0 = ctx.server_rss_kb()
+    by0 = ctx.server_rss_by_process_kb()
     opened = await ctx.connect(pop, label="streams")
     await asyncio.sleep(2.0)
     rss1 = ctx.server_rss_kb()
+    by1 = ctx.server_rss_by_process_kb()
     await asyncio.sleep(max(0.0, prm.hold - 2.0))
     open_, closed, reasons, gen_rss = await ctx.stream_status()
     rss2 = ctx.server_rss_kb()
@@ -40,6 +42,20 @@ async def run(ctx: Context) -> ScenarioResult:
         "loadgen_rss_mb": round(gen_rss / 1024, 1),
         "loadgen_kb_per_stream": round(gen_rss / n, 1) if n else None,
     }
+    if len(by1) > 1:
+        # Cluster: kb_per_stream is over every process; the streams live in
+        # the gateways, so their growth alone is the other figure.
+        mb: dict[str, list[float | None]] = {}
+        grown = 0
+        for name, after in by1.items():
+            before = by0.get(name)
+            mb[name] = [round(x / 1024, 1) if x else None for x in (before, after)]
+            if name.startswith("gw") and before is not None and after is not None:
+                grown += after - before
+        res.figures["server_rss_by_process_mb"] = mb
+        res.figures["kb_per_stream_gateways"] = round(grown / n, 2) if n else None
+    gw_kb = res.figures.get("kb_per_stream_gateways")
+    gateways_note = f" over {len(by1)} processes ({gw_kb:.1f} in gateways)" if gw_kb else ""
     setup = pop.setup_figures()["setup"]
     res.rows.append(
         Row(
@@ -47,6 +63,7 @@ async def run(ctx: Context) -> ScenarioResult:
             target=f"{prm.connections:,} streams",
             achieved=f"{n:,} open",
             note=(f"{kb:.1f} KB/stream" if kb is not None else "RSS n/a")
+            + gateways_note
             + f", {setup['streams_per_s']} streams/s, {closed} closed in {prm.hold:.0f}s",
         )
     )

@@ -29,6 +29,12 @@ def _point(st: PhaseStats, ok: bool) -> dict[str, Any]:
         "errors": st.errors,
         "server_cpu_pct": f.get("server_cpu_pct"),
         "other_cpu_pct": f.get("other_cpu_pct"),
+        # Cluster mode only: the split over the processes, and the engines.
+        **{
+            k: f[k]
+            for k in ("server_cpu_by_process", "engines_cpu_pct", "engines_cpu_by_name")
+            if k in f
+        },
         "drained": st.drained,
         "streams_closed": st.streams_closed,
         "lost_detail": st.lost_detail,

@@ -3,7 +3,9 @@ server it starts, with every message accounted for."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,13 @@ from pathlib import Path
 import grpc
 import pytest
 
+from bench.cluster import (
+    EnginesUnavailable,
+    LocalCluster,
+    Namespaces,
+    ensure_engines,
+    namespaces_left,
+)
 from bench.config import Options, Params
 from bench.context import Context
 from bench.pool import WorkerPool
@@ -69,7 +78,11 @@ def test_one_to_one_smoke(tmp_path: Path) -> None:
     assert "one-to-one" in proc.stdout  # the table
 
 
-def test_cluster_mode_is_reported_skipped(tmp_path: Path) -> None:
+@pytest.mark.cluster
+def test_cluster_mode_runs_a_local_cluster(tmp_path: Path) -> None:
+    """`--mode cluster` starts two gateways and two workers on the engines,
+    spreads the pairs over the gateways (every message crosses them), sums
+    CPU and memory over the processes and drops its namespaces afterwards."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -78,20 +91,90 @@ def test_cluster_mode_is_reported_skipped(tmp_path: Path) -> None:
             "--mode",
             "cluster",
             "--scenario",
-            "group",
+            "one-to-one",
+            "--users",
+            "20",
+            "--rate",
+            "40",
+            "--duration",
+            "2",
+            "--drain-cap",
+            "10",
             "--results",
             str(tmp_path),
             "--no-progress",
+            "--no-plot",
         ],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=55,
+        timeout=90,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = json.loads((tmp_path / "group-cluster.json").read_text())
-    assert data["skipped"] == "skipped: cluster mode not implemented"
-    assert "skipped: cluster mode not implemented" in proc.stdout
+    data = json.loads((tmp_path / "one-to-one-cluster.json").read_text())
+    assert data["mode"] == "cluster"
+    assert data["mode_label"] == "cluster 2gw+2wk"
+    assert "cluster 2gw+2wk" in proc.stdout  # the table's mode column
+    assert data["online"] == 20, (data.get("connect_failed"), proc.stderr[-3000:])
+    assert data["online_by_gateway"] == {"gw1": 10, "gw2": 10}
+    assert (data["sent"], data["acked"], data["delivered"]) == (80, 80, 80)
+    assert data["lost"] == 0 and data["duplicated"] == 0
+    assert set(data["server_cpu_by_process"]) == {"gw1", "gw2", "wk1", "wk2"}
+    assert set(data["cluster"]["rss_mb_by_process"]) == {"gw1", "gw2", "wk1", "wk2"}
+    by_process = data["cluster"]["rss_mb_by_process"].values()
+    assert data["server_rss_mb"] == pytest.approx(sum(by_process), abs=2.0)
+    assert data["cluster"]["exit_codes"] == {"gw1": 0, "gw2": 0, "wk1": 0, "wk2": 0}
+    assert "not_removed" not in data["cluster"]
+    left = asyncio.run(
+        namespaces_left(Namespaces(data["cluster"]["namespaces"]), ensure_engines(start=False))
+    )
+    assert left == {"schema": 0, "mongo_db": 0, "redis_keys": 0, "streams": 0}
+
+
+@pytest.mark.cluster
+async def test_local_cluster_sends_across_gateways_and_cleans_up() -> None:
+    """A LocalCluster owns a schema, a Mongo database, Redis keys and a
+    stream while it runs, carries a message from a device on one gateway to
+    one on the other, and leaves nothing behind."""
+    urls = ensure_engines(start=False)
+    cluster = LocalCluster(urls, gateways=2, workers=1)
+    target = await cluster.start()
+    pool = WorkerPool(1, target.gateway_addresses())
+    try:
+        assert len(set(target.gateway_addresses())) == 2
+        assert set(target.server_pids()) == {"gw1", "gw2", "wk1"}
+        held = await namespaces_left(cluster.ns, urls)
+        assert (held["schema"], held["mongo_db"], held["streams"]) == (1, 1, 1)
+        assert held["redis_keys"] >= 1  # the warm-up's seq counter, leases, presence
+        await pool.start()
+        ctx = Context(Options(progress=False, params=Params(drain_cap=5.0)), target, pool, "x")
+        pop = await ctx.populate(2)
+        a, b = pop.users
+        assert (pop.gateway(a, 2), pop.gateway(b, 2)) == (0, 1)
+        plan = [PlanEntry(sender=a, recv_id=b), PlanEntry(sender=b, recv_id=a)]
+        st = await ctx.message_phase(pop, plan, rate=4, duration=1.0, label="t", profile=False)
+        assert (st.sent, st.acked, st.delivered, st.lost, st.duplicated) == (4, 4, 4, 0, 0)
+        assert set(st.cpu["server_cpu_by_process"]) == {"gw1", "gw2", "wk1"}
+    finally:
+        await pool.stop()
+        assert set(cluster.stop().values()) == {0}
+        assert await cluster.remove_namespaces() == []
+    assert await namespaces_left(cluster.ns, urls) == {
+        "schema": 0,
+        "mongo_db": 0,
+        "redis_keys": 0,
+        "streams": 0,
+    }
+
+
+def test_missing_engine_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that does not answer is an error naming it, never a skip."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens
+    monkeypatch.setenv("PARLEY_TEST_REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    with pytest.raises(EnginesUnavailable, match=f"redis at 127.0.0.1:{port}"):
+        ensure_engines(start=False)
 
 
 async def test_groups_unimplemented_is_detected() -> None:
