@@ -395,7 +395,7 @@ async def start_app(settings: Settings) -> App:
     )
     assert core.admin is not None and core.statistics is not None
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(core.authn, core.admin, core.statistics, core.registry), server
+        AdminServicer(core.authn, core.admin, core.statistics, core.presence), server
     )
     reflection.enable_server_reflection(
         (

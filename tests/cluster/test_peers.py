@@ -49,13 +49,27 @@ async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client:
     await api1.register(a, b, x, y)
     opened: list[Device] = []
 
-    async def on(gw: int, user: str, device_id: str) -> Device:
-        d = await device(c, api1, user, gw, device_id)
+    async def on(gw: int, user: str, device_id: str, platform: int = P.PLATFORM_IOS) -> Device:
+        d = await device(c, api1, user, gw, device_id, platform)
         opened.append(d)
         await online_at(redis_client, c, user, c.gateways[gw].name)
         return d
 
     try:
+        # Statistics count the streams of both gateways.
+        first = [
+            await on(1, x, "x-first"),
+            await on(0, y, "y-first"),
+            await on(1, y, "y-web", P.PLATFORM_WEB),
+        ]
+        stats = await admin1.GetStatistics(
+            admin_pb2.GetStatisticsRequest(start_date="2026-01-01", end_date="2026-01-01"),
+            metadata=bearer(api1.admin_token),
+        )
+        assert (stats.open_streams, stats.online_users) == (3, 3)  # y counts on each gateway
+        for d in first:
+            await d.close()
+
         # Force logout through gw1 closes a stream on gw2, and gw2 refuses
         # the token from then on; the count includes the other gateway.
         d = await on(1, a, "a-phone")

@@ -6,15 +6,15 @@ from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.base import Authn, Ctx, rpc
 from parley.domain.admin import Admin
 from parley.domain.stats import Statistics
-from parley.realtime.registry import Registry
+from parley.realtime.presence import Presence
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
-    def __init__(self, authn: Authn, admin: Admin, stats: Statistics, registry: Registry) -> None:
+    def __init__(self, authn: Authn, admin: Admin, stats: Statistics, presence: Presence) -> None:
         self.authn = authn
         self.admin = admin
         self.stats = stats
-        self.registry = registry
+        self.presence = presence
 
     @rpc
     async def GetStatistics(
@@ -22,8 +22,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     ) -> admin_pb2.GetStatisticsResponse:
         self.authn.admin(context)
         resp = await self.stats.get(request.start_date, request.end_date)
-        resp.online_users = self.registry.online_users()
-        resp.open_streams = len(self.registry)
+        resp.online_users, resp.open_streams = await self.presence.counts()
         return resp
 
     @rpc

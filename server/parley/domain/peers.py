@@ -28,6 +28,9 @@ RELATIONS_CHANGED = "relations.changed"
 GROUP_CHANGED = "group.changed"
 # A user's first stream opened on a node, or the last closed: {"user_id"}.
 PRESENCE_CHANGED = "presence.changed"
+# How many streams, and users with a stream, a node holds (answered): {}.
+COUNT_STREAMS = "count.streams"
+COUNT_USERS = "count.users"
 
 # What a peer does with a change; it may answer a count (see `Peers.ask`).
 Handler = Callable[[dict[str, Any]], Awaitable[int | None] | int | None]

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from parley.domain.peers import NO_PEERS, PRESENCE_CHANGED, Peers
+from parley.domain.peers import COUNT_STREAMS, COUNT_USERS, NO_PEERS, PRESENCE_CHANGED, Peers
 from parley.realtime.registry import Registry
 from parley.storage.interfaces import PresenceStore
 from parley.user.v1 import user_pb2
@@ -52,6 +52,8 @@ class Presence:
     def join(self, peers: Peers) -> None:
         self.peers = peers
         peers.on(PRESENCE_CHANGED, self._peer_changed)
+        peers.on(COUNT_STREAMS, lambda _: len(self.registry))
+        peers.on(COUNT_USERS, lambda _: self.registry.online_users())
 
     async def start(self) -> None:
         if self.store is None:
@@ -106,6 +108,14 @@ class Presence:
             return here
         online = await self.store.nodes_of(here)
         return [u for u in here if u not in online]
+
+    async def counts(self) -> tuple[int, int]:
+        """(users with a stream, open streams) on every node. A user with
+        streams on two nodes counts on each (an exact count would need every
+        node's user list)."""
+        users = self.registry.online_users() + await self.peers.ask(COUNT_USERS, {})
+        streams = len(self.registry) + await self.peers.ask(COUNT_STREAMS, {})
+        return users, streams
 
     async def elsewhere(self, user_id: str) -> bool:
         """Whether another live node holds a stream of the user."""
