@@ -1,22 +1,30 @@
 """A cluster of `python -m parley serve` processes (two gateways, two
 workers) on the real engines, with a fresh Postgres schema, Mongo database,
-Redis key prefix and JetStream stream per test."""
+Redis key prefix and JetStream stream per test.
+
+`cluster` uses the shared Redis and NATS; `engine_cluster` a redis-server
+and a nats-server of the test's own (`redis_server`, `nats_server`), which it
+may stop and start again with their data."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -120,6 +128,7 @@ class Cluster:
     admin_secret: str
     env: dict[str, str]
     redis_prefix: str
+    bus_prefix: str
     gateways: list[ClusterProcess] = field(default_factory=list)
     workers: list[ClusterProcess] = field(default_factory=list)
 
@@ -137,10 +146,111 @@ async def _pg(url: str, statement: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture
-async def cluster(
-    service_env: dict[str, str], tmp_path: Path, redis_client: Redis
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _binary(name: str) -> str:
+    path = shutil.which(name) or next(
+        (str(p) for p in (Path("/usr/bin") / name, Path("/usr/sbin") / name) if p.exists()), None
+    )
+    if path is None:
+        pytest.fail(f"{name} not found; install it with `scripts/services.sh start`", pytrace=False)
+    return path
+
+
+@dataclass
+class EngineProcess:
+    """A redis-server or nats-server owned by one test, on a fixed port and
+    data directory so that it can be stopped (SIGTERM: a clean shutdown) and
+    started again with its data."""
+
+    name: str
+    argv: list[str]
+    port: int
+    log_path: Path
+    ready: Callable[[int], bool]
+    scheme: str
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            with contextlib.suppress(OSError):
+                if self.ready(self.port):
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def tail(self, n: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+
+
+def _redis_ready(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(64).startswith(b"+PONG")  # -LOADING while it reads its AOF
+
+
+def _nats_ready(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        return b'"jetstream":true' in s.recv(4096)
+
+
+def redis_engine(tmp: Path) -> EngineProcess:
+    port = _free_port()
+    data = tmp / "redis"
+    data.mkdir()
+    argv = [
+        _binary("redis-server"),
+        "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
+        "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+        "--maxmemory-policy", "noeviction", "--daemonize", "no",
+    ]  # fmt: skip
+    return EngineProcess("redis", argv, port, tmp / "redis.log", _redis_ready, "redis")
+
+
+def nats_engine(tmp: Path) -> EngineProcess:
+    port = _free_port()
+    store = tmp / "nats"
+    store.mkdir()
+    argv = [
+        _binary("nats-server"),
+        "--addr", "127.0.0.1", "--port", str(port), "--jetstream", "--store_dir", str(store),
+    ]  # fmt: skip
+    return EngineProcess("nats", argv, port, tmp / "nats.log", _nats_ready, "nats")
+
+
+@contextlib.asynccontextmanager
+async def running_cluster(
+    service_env: dict[str, str], tmp_path: Path, redis_url: str, nats_url: str
 ) -> AsyncIterator[Cluster]:
+    """Two gateways and two workers on the given Redis and NATS, with a fresh
+    Postgres schema and Mongo database; the caller cleans Redis and NATS."""
     suffix = uuid.uuid4().hex[:10]
     schema = f"cl_{suffix}"
     pg = service_env["PARLEY_TEST_POSTGRES_URL"]
@@ -159,9 +269,9 @@ async def cluster(
         "PARLEY_ADMIN_SECRET": admin_secret,
         "PARLEY_TOKEN_SECRET": secrets.token_hex(32),
         "PARLEY_STORAGE__DATABASE_URL": sql_url,
-        "PARLEY_CLUSTER__REDIS_URL": service_env["PARLEY_TEST_REDIS_URL"],
+        "PARLEY_CLUSTER__REDIS_URL": redis_url,
         "PARLEY_CLUSTER__REDIS_PREFIX": redis_prefix,
-        "PARLEY_CLUSTER__NATS_URL": service_env["PARLEY_TEST_NATS_URL"],
+        "PARLEY_CLUSTER__NATS_URL": nats_url,
         "PARLEY_CLUSTER__BUS_PREFIX": bus_prefix,
         "PARLEY_CLUSTER__MONGO_URL": f"{mongo_base}/{mongo_db}",
         "PARLEY_CLUSTER__PARTITIONS": "4",
@@ -169,11 +279,13 @@ async def cluster(
         "PARLEY_CLUSTER__HEARTBEAT_SECONDS": "1",
         "PARLEY_GRACE_SECONDS": "1",
     }
-    cfg = BusConfig(prefix=bus_prefix, partitions=4, ack_wait_seconds=2.0)
-    nc = await connect(service_env["PARLEY_TEST_NATS_URL"], "parley-cluster-tests")
-    js = nc.jetstream()
-    await ensure_stream(js, cfg)
-    c = Cluster(admin_secret, env, redis_prefix)
+    # The stream and its consumers exist before four processes race to create them.
+    nc = await connect(nats_url, "parley-cluster-tests")
+    await ensure_stream(
+        nc.jetstream(), BusConfig(prefix=bus_prefix, partitions=4, ack_wait_seconds=2.0)
+    )
+    await nc.close()
+    c = Cluster(admin_secret, env, redis_prefix, bus_prefix)
     for i in (1, 2):
         c.gateways.append(ClusterProcess(f"gw{i}", "gateway", env, tmp_path))
         c.workers.append(ClusterProcess(f"wk{i}", "worker", env, tmp_path))
@@ -189,12 +301,79 @@ async def cluster(
     finally:
         for p in c.all():
             p.stop()
-        await js.delete_stream(cfg.stream)
-        await nc.close()
-        keys = [k async for k in redis_client.scan_iter(f"{redis_prefix}*")]
-        if keys:
-            await redis_client.delete(*keys)
         mc: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_base)
         await mc.drop_database(mongo_db)
         await mc.close()
         await _pg(pg, f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+async def cluster(
+    service_env: dict[str, str], tmp_path: Path, redis_client: Redis
+) -> AsyncIterator[Cluster]:
+    """A cluster on the shared engines (a Redis key prefix and a JetStream
+    stream of its own)."""
+    nats_url = service_env["PARLEY_TEST_NATS_URL"]
+    async with running_cluster(
+        service_env, tmp_path, service_env["PARLEY_TEST_REDIS_URL"], nats_url
+    ) as c:
+        try:
+            yield c
+        finally:
+            nc = await connect(nats_url, "parley-cluster-tests")
+            with contextlib.suppress(NotFoundError):
+                await nc.jetstream().delete_stream(BusConfig(prefix=c.bus_prefix).stream)
+            await nc.close()
+            keys = [k async for k in redis_client.scan_iter(f"{c.redis_prefix}*")]
+            if keys:
+                await redis_client.delete(*keys)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[EngineProcess]:
+    """A redis-server of the test's own (appendonly), which it may restart."""
+    redis = redis_engine(tmp_path)
+    try:
+        redis.start()
+        yield redis
+    except BaseException:
+        print(f"==== redis\n{redis.tail()}")
+        raise
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[EngineProcess]:
+    """A nats-server -js of the test's own (file store), which it may restart."""
+    nats = nats_engine(tmp_path)
+    try:
+        nats.start()
+        yield nats
+    except BaseException:
+        print(f"==== nats\n{nats.tail()}")
+        raise
+    finally:
+        nats.stop()
+
+
+@dataclass
+class EngineCluster:
+    """A cluster on a Redis and a NATS of its own, which the test may restart."""
+
+    cluster: Cluster
+    redis: EngineProcess
+    nats: EngineProcess
+
+
+@pytest.fixture
+async def engine_cluster(
+    service_env: dict[str, str],
+    tmp_path: Path,
+    redis_server: EngineProcess,
+    nats_server: EngineProcess,
+) -> AsyncIterator[EngineCluster]:
+    """Two gateways and two workers on `redis_server` and `nats_server` (the
+    SQL and Mongo stores are the shared engines')."""
+    async with running_cluster(service_env, tmp_path, redis_server.url, nats_server.url) as c:
+        yield EngineCluster(c, redis_server, nats_server)

@@ -69,6 +69,10 @@ class BusConfig:
 
 async def connect(url: str, name: str) -> Client:
     # Reconnect forever: a NATS restart must not take the process down.
+    # pending_size=0: no buffering while reconnecting, a publish then fails at
+    # once. A buffered append would reach the log when NATS is back, seconds
+    # after its gateway gave up on it (too late: a hole), and the client's
+    # resend would be de-duplicated against it.
     return await nats.connect(
         url,
         name=name,
@@ -76,6 +80,7 @@ async def connect(url: str, name: str) -> Client:
         reconnect_time_wait=0.5,
         connect_timeout=5,
         allow_reconnect=True,
+        pending_size=0,
     )
 
 
@@ -114,11 +119,17 @@ def consumer_config(cfg: BusConfig, partition: int) -> ConsumerConfig:
 
 
 class DuplicateAppend(Exception):
-    """The log already holds this (sender, client_msg_id): `original` is it."""
+    """The log already holds this (sender, client_msg_id): `original` is it,
+    appended at `appended_ms` (log time, Unix ms)."""
 
-    def __init__(self, original: Envelope) -> None:
+    def __init__(self, original: Envelope, appended_ms: int) -> None:
         super().__init__("duplicate append")
         self.original = original
+        self.appended_ms = appended_ms
+
+    def refused(self, cfg: BusConfig) -> bool:
+        """The workers refuse the original (the late rule): it is a hole."""
+        return self.appended_ms - self.original.alloc_ms > cfg.late_ms
 
 
 class Publisher:
@@ -143,7 +154,8 @@ class Publisher:
         )
         if ack.duplicate:
             raw = await self._js.get_msg(self.cfg.stream, seq=ack.seq, direct=True)
-            raise DuplicateAppend(Envelope.decode(raw.data or b""))
+            at = int(raw.time.timestamp() * 1000) if raw.time is not None else 0
+            raise DuplicateAppend(Envelope.decode(raw.data or b""), at)
         return int(ack.seq)
 
     async def hole(self, conversation_id: str, seq: int, timeout: float = 2.0) -> None:
@@ -154,8 +166,8 @@ class Publisher:
             await self._js.publish(
                 self.subject(conversation_id), env.encode(), timeout=timeout, stream=self.cfg.stream
             )
-        except Exception:
-            log.warning("could not publish hole %s/%d", conversation_id, seq, exc_info=True)
+        except Exception as e:
+            log.warning("could not publish hole %s/%d: %s", conversation_id, seq, e)
 
     async def last_seq(self, conversation_id: str) -> int:
         """The highest seq the log holds for the conversation (0 if none):

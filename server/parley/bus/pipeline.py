@@ -22,6 +22,7 @@ from typing import Any
 from parley.bus.codec import MSG, Envelope
 from parley.bus.jetstream import BusConfig, DuplicateAppend, Publisher
 from parley.bus.push import session_key
+from parley.errors import R, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import message_pb2
 from parley.storage.batch import WriteBatch
@@ -52,15 +53,26 @@ class ClusterAppender:
 
     async def publish(self, env: Envelope, msg_id: str, started: float) -> Envelope | None:
         """None when appended; the original envelope when the log already had
-        this msg_id (then env's seq is a hole and the original is the answer)."""
-        left = self.cfg.publish_deadline_seconds - (time.monotonic() - started)
+        this msg_id (then env's seq is a hole and the original is the answer).
+
+        An original that reached the log too late is refused by the workers
+        (a hole), yet keeps its msg_id for the duplicate window: the append
+        then goes on under `<msg_id>#<original seq>`, the same next id on
+        every gateway, so concurrent resends still de-duplicate."""
+        deadline = started + self.cfg.publish_deadline_seconds
         try:
-            if left <= 0:
-                raise TimeoutError("publish deadline passed before publishing")
-            await self._publisher.append(env, msg_id, left)
-        except DuplicateAppend as dup:
-            await self._publisher.hole(env.conversation_id, env.seq)
-            return dup.original
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("publish deadline passed before publishing")
+                try:
+                    await self._publisher.append(env, msg_id, left)
+                    break
+                except DuplicateAppend as dup:
+                    if not dup.refused(self.cfg):
+                        await self._publisher.hole(env.conversation_id, env.seq)
+                        return dup.original
+                    msg_id = f"{msg_id}#{dup.original.seq}"
         except Exception as e:
             await self._publisher.hole(env.conversation_id, env.seq)
             raise AppendFailed(str(e) or type(e).__name__) from e
@@ -84,7 +96,13 @@ class ClusterPipeline:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def allocate(self, conversation_id: str) -> tuple[int, Any]:
-        seq, alloc_ms, started = await self._appender.allocate(conversation_id)
+        try:
+            seq, alloc_ms, started = await self._appender.allocate(conversation_id)
+        except Exception as e:
+            # Redis (or the log, for a counter's floor) away: the client
+            # resends, instead of losing its stream to an unexpected error.
+            log.warning("seq allocation for %s failed: %s", conversation_id, e)
+            raise unavailable(R.ERROR_REASON_INTERNAL, "no seq available now; resend") from e
         return seq, (alloc_ms, started)
 
     def submit(

@@ -112,12 +112,17 @@ class Worker:
         # Per partition: conversation -> log time (ms) after which its gaps are holes.
         self._gaps: dict[int, dict[str, int]] = defaultdict(dict)
         self.stored = 0
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._run(p), name=f"worker-{p}") for p in self.partitions]
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: asyncio.wait_for (Python 3.11) can
+        # swallow a cancel that races with a fetched message.
+        self._stopping = True
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
@@ -132,34 +137,64 @@ class Worker:
     async def _run(self, partition: int) -> None:
         sub: JetStreamContext.PullSubscription | None = None
         last_tick = 0.0
-        while True:
+        # A fetched batch stays this loop's until it is stored and acked: the
+        # next fetch would hand out later messages of the partition, whose
+        # gaps could become holes (by log time) before this batch comes back.
+        batch: list[Msg] = []
+        applied = False
+        while not self._stopping:
             try:
                 if self._lease is not None and not await self._lease.hold(partition):
+                    # Another worker took the partition over: its batch now.
+                    batch, applied = [], False
                     await asyncio.sleep(0.5)
                     continue
-                if sub is None:
-                    sub = await self._js.pull_subscribe_bind(
-                        durable=self.cfg.durable(partition), stream=self.cfg.stream
-                    )
-                try:
-                    msgs = await sub.fetch(self.cfg.batch, timeout=1.0)
-                except TimeoutError:
-                    msgs = []
-                if msgs:
-                    await self.process(partition, msgs)
+                if not batch:
+                    if sub is None:
+                        sub = await self._js.pull_subscribe_bind(
+                            durable=self.cfg.durable(partition), stream=self.cfg.stream
+                        )
+                    try:
+                        batch = await sub.fetch(self.cfg.batch, timeout=1.0)
+                    except TimeoutError:
+                        batch = []
+                if batch and not applied:
+                    await self._apply(partition, batch)
+                    applied = True
+                if batch:
+                    # Acks fail while NATS is away: retried without a replay.
+                    await self._finish(partition, batch)
+                    batch, applied = [], False
                 if self._gaps[partition] and time.monotonic() - last_tick > 1.0:
                     last_tick = time.monotonic()
                     await self._publisher.tick(partition)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # NATS or Redis away: unacked messages come back after ack_wait.
+                # NATS or Redis away: retry the batch (applying is idempotent).
                 log.warning("worker partition %d: retrying", partition, exc_info=True)
                 await asyncio.sleep(0.5)
 
     async def process(self, partition: int, msgs: list[Msg]) -> None:
+        """Stores, settles and pushes a batch, then acks it."""
+        await self._apply(partition, msgs)
+        await self._finish(partition, msgs)
+
+    async def _finish(self, partition: int, msgs: list[Msg]) -> None:
+        """Acks what is not acked yet, then turns gaps past their bound into holes."""
+        for m in msgs:
+            if not m.is_acked:
+                await m.ack()
+        log_now = max(_log_ms(m) for m in msgs)
+        gaps = self._gaps[partition]
+        for cid, bound in list(gaps.items()):
+            if log_now >= bound:
+                await self._fill(cid)
+                del gaps[cid]
+
+    async def _apply(self, partition: int, msgs: list[Msg]) -> None:
+        """Idempotent: a batch that failed part way is applied again."""
         envs = [(Envelope.decode(m.data), _log_ms(m)) for m in msgs]
-        log_now = max(t for _, t in envs)
         by_conv: dict[str, list[int]] = defaultdict(list)
         for env, _ in envs:
             if env.kind == MSG:
@@ -198,13 +233,11 @@ class Worker:
                 gaps[cid] = max(gaps.get(cid, 0), bound)
         for cid, seqs in holes.items():
             await self._seqs.settle(cid, seqs, hole=True)
-        await self._push(pushes)
-        for m in msgs:
-            await m.ack()
-        for cid, bound in list(gaps.items()):
-            if log_now >= bound:
-                await self._fill(cid)
-                del gaps[cid]
+        try:
+            await self._push(pushes)
+        except Exception as e:
+            # Best effort (sync recovers a missed push): not worth a replay.
+            log.warning("worker push failed: %s", e)
 
     async def _write(self, batch: WriteBatch, msgs: list[Msg]) -> None:
         """Until it is stored: nothing later of this partition may pass it."""
