@@ -20,9 +20,10 @@ from redis.asyncio import Redis
 
 from parley.bus.events import NatsPeers
 from parley.bus.jetstream import BusConfig, Publisher, connect, ensure_stream
+from parley.bus.leases import PartitionLease
 from parley.bus.pipeline import ClusterAppender, ClusterPipeline
 from parley.bus.push import NatsPushRouter
-from parley.bus.worker import PartitionLease, Worker
+from parley.bus.worker import Worker
 from parley.config import Settings
 from parley.realtime.registry import Registry
 from parley.storage.interfaces import MessageStore
@@ -95,7 +96,11 @@ class ClusterParts:
         # before another worker takes the partition over.
         ttl_ms = int(max(self.cfg.ack_wait_seconds * 1.5, 3.0) * 1000)
         lease = PartitionLease(
-            self.redis, self.settings.cluster.redis_prefix, self.settings.node_id, ttl_ms
+            self.redis,
+            self.settings.cluster.redis_prefix,
+            self.settings.node_id,
+            ttl_ms,
+            self.cfg.partitions,
         )
         self.worker = Worker(
             self.nc, self.js, self.cfg, self.messages, self.seqs, self.presence, lease=lease

@@ -359,6 +359,43 @@ async def test_worker_killed_under_load_loses_and_duplicates_nothing(
         await api.close()
 
 
+async def lease_owners(redis: Redis, c: Cluster) -> list[str]:
+    keys = [k async for k in redis.scan_iter(f"{c.redis_prefix}lease:partition:*")]
+    return sorted([str(await redis.get(k)) for k in keys])
+
+
+async def test_workers_share_the_partitions(cluster: Cluster, redis_client: Redis) -> None:
+    """Regression (found by the cluster benchmark): the first worker took
+    every partition and the second stayed idle."""
+    c = cluster
+
+    async def split(want: list[str]) -> bool:
+        return await lease_owners(redis_client, c) == want
+
+    await until(lambda: split(["wk1", "wk1", "wk2", "wk2"]))
+    # A worker that stops hands its partitions over at once...
+    c.workers[1].stop()
+    await until(lambda: split(["wk1"] * 4), timeout=10)
+    # ...and one that joins gets its share, while messages keep flowing.
+    api = Api(c.gateways[0].address, c.admin_secret)
+    await api.login_admin()
+    a, b = new_user_id("a"), new_user_id("b")
+    await api.register(a, b)
+    da = await device(c, api, a, 0, "a-phone")
+    try:
+        c.workers[1].start()
+        acks = [await da.send_text(b, f"m{i}") for i in range(40)]
+        await until(lambda: split(["wk1", "wk1", "wk2", "wk2"]), timeout=20)
+        tb = await api.token(b)
+        await wait_visible(api, tb, cid_of(a, b), 40)
+        msgs = await pull_all(api, tb, cid_of(a, b), 40)
+        assert [x.send_ack.ack.seq for x in acks] == list(range(1, 41))
+        assert texts(msgs) == [f"m{i}" for i in range(40)]
+    finally:
+        await da.close()
+        await api.close()
+
+
 async def test_flushed_redis_hands_out_no_seq_twice(cluster: Cluster, redis_client: Redis) -> None:
     c = cluster
     api = Api(c.gateways[0].address, c.admin_secret)

@@ -4,6 +4,8 @@ Every gateway subscribes to `<prefix>.peers`; a change is one JSON message
 `{"k": kind, "n": sender node, "d": data}`. Core NATS delivers in order and
 exactly once to a connected subscriber, so a node only misses changes while
 it is disconnected: after a reconnect it reloads its caches (`on_resync`).
+A node that is cut off keeps what it has to tell, in order, until its link
+is back.
 Each node also says it is alive on the subject every heartbeat, which is how
 `ask` knows whose answers to wait for."""
 
@@ -133,12 +135,18 @@ class NatsPeers:
     async def _send_loop(self) -> None:
         while True:
             payload, reply = await self._outbox.get()
-            try:
-                await self._nc.publish(self._subject, payload, reply=reply)
-            except Exception:
-                # Disconnected past nats-py's reconnect buffer: the peers
-                # resync when their link (or ours) comes back.
-                log.warning("telling peers failed", exc_info=True)
+            delay = 0.1
+            while True:
+                try:
+                    await self._nc.publish(self._subject, payload, reply=reply)
+                    break
+                except Exception as e:
+                    # NATS away (the connection does not buffer): the peers
+                    # stayed connected and will not resync, so this change
+                    # and the ones queued after it wait for the link.
+                    log.warning("telling peers failed (%s); retrying", e)
+                    await asyncio.sleep(delay)
+                    delay = min(2.0, delay * 2)
 
     async def _heartbeats(self) -> None:
         while True:

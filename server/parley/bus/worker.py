@@ -31,55 +31,16 @@ from collections import defaultdict
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from redis.asyncio import Redis
 
 from parley.bus.codec import HOLE, MSG, TICK, Envelope, PushEvent
 from parley.bus.jetstream import BusConfig, Publisher
+from parley.bus.leases import PartitionLease
 from parley.bus.subjects import push_subject
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore, PresenceStore
 from parley.storage.redis.seqs import RedisSeqs
 
 log = logging.getLogger(__name__)
-
-# Take the lease if free, or renew it if ours: 1 when held.
-_HOLD = """
-local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if not cur then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"""
-
-
-class PartitionLease:
-    """One worker at a time consumes a partition. A pull consumer's
-    max_ack_pending bounds the unacked messages, not the fetchers: two
-    workers fetching small batches would each hold part of a partition and
-    persist (and push) it out of order. The holder renews the lease on every
-    fetch; a dead holder's lease expires after `ttl_ms` (its unacked
-    messages are redelivered after ack_wait, which the ttl exceeds)."""
-
-    def __init__(self, redis: Redis, prefix: str, owner: str, ttl_ms: int) -> None:
-        self._redis = redis
-        self._prefix = prefix
-        self.owner = owner
-        self.ttl_ms = ttl_ms
-        self._hold = redis.register_script(_HOLD)
-
-    async def hold(self, partition: int) -> bool:
-        key = f"{self._prefix}lease:partition:{partition}"
-        return bool(await self._hold(keys=[key], args=[self.owner, str(self.ttl_ms)]))
-
-    async def release(self, partition: int) -> None:
-        key = f"{self._prefix}lease:partition:{partition}"
-        if await self._redis.get(key) == self.owner:
-            await self._redis.delete(key)
 
 
 def _log_ms(m: Msg) -> int:
@@ -130,9 +91,8 @@ class Worker:
                 await t
         self._tasks = []
         if self._lease is not None:
-            for p in self.partitions:
-                with contextlib.suppress(Exception):
-                    await self._lease.release(p)
+            with contextlib.suppress(Exception):
+                await self._lease.leave()
 
     async def _run(self, partition: int) -> None:
         sub: JetStreamContext.PullSubscription | None = None
@@ -142,13 +102,19 @@ class Worker:
         # gaps could become holes (by log time) before this batch comes back.
         batch: list[Msg] = []
         applied = False
+        holding = False
         while not self._stopping:
             try:
-                if self._lease is not None and not await self._lease.hold(partition):
+                lease = self._lease
+                if lease is not None and not await lease.hold(partition):
                     # Another worker took the partition over: its batch now.
-                    batch, applied = [], False
+                    batch, applied, holding = [], False, False
                     await asyncio.sleep(0.5)
                     continue
+                if not holding:
+                    holding = True
+                    if lease is not None:
+                        await self._handoff(partition)
                 if not batch:
                     if sub is None:
                         sub = await self._js.pull_subscribe_bind(
@@ -165,6 +131,15 @@ class Worker:
                     # Acks fail while NATS is away: retried without a replay.
                     await self._finish(partition, batch)
                     batch, applied = [], False
+                if lease is not None and lease.surplus(partition):
+                    # Between batches: another worker's share now.
+                    await lease.release(partition)
+                    holding = False
+                    if sub is not None:
+                        with contextlib.suppress(Exception):
+                            await sub.unsubscribe()
+                        sub = None
+                    continue
                 if self._gaps[partition] and time.monotonic() - last_tick > 1.0:
                     last_tick = time.monotonic()
                     await self._publisher.tick(partition)
@@ -174,6 +149,26 @@ class Worker:
                 # NATS or Redis away: retry the batch (applying is idempotent).
                 log.warning("worker partition %d: retrying", partition, exc_info=True)
                 await asyncio.sleep(0.5)
+
+    async def _handoff(self, partition: int) -> None:
+        """Before consuming a partition that changed hands: the previous
+        holder's pull request must have expired, and what it was delivered
+        but never acked must come back (redelivered first, after ack_wait),
+        or this worker would store later messages first and their gaps
+        would become holes."""
+        durable = self.cfg.durable(partition)
+        limit = time.monotonic() + 3 * self.cfg.ack_wait_seconds
+        redelivered_at: float | None = None
+        while time.monotonic() < limit and not self._stopping:
+            info = await self._js.consumer_info(self.cfg.stream, durable)
+            if not info.num_waiting:
+                if not info.num_ack_pending:
+                    return
+                if redelivered_at is None:
+                    redelivered_at = time.monotonic() + 1.2 * self.cfg.ack_wait_seconds
+                elif time.monotonic() >= redelivered_at:
+                    return
+            await asyncio.sleep(0.2)
 
     async def process(self, partition: int, msgs: list[Msg]) -> None:
         """Stores, settles and pushes a batch, then acks it."""
