@@ -184,10 +184,7 @@ async def build_core(settings: Settings) -> Core:
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
     if cluster is not None:
-        from parley.cluster import version_lags
-
-        _, lag_ms = version_lags(cluster.cfg)
-        versions = HybridVersionClock(versions.value, lag_ms)
+        versions = HybridVersionClock(versions.value, cluster.cfg.version_lag_ms)
     commit.versions = versions
     seqs: SeqService
     pusher: Pusher = registry

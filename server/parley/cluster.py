@@ -54,17 +54,6 @@ def bus_config(settings: Settings) -> BusConfig:
     )
 
 
-def version_lags(cfg: BusConfig) -> tuple[int, int]:
-    """(restamp_after_ms, lag_ms) of conversation-list versions: a worker
-    restamps a write that reaches it later than restamp_after_ms after its
-    allocation; cursors stay lag_ms behind the clock, which covers that,
-    the clock skew of the three nodes involved (allocating, writing and
-    listing) both ways, and the write itself (3 s)."""
-    skew = int(cfg.skew_margin_seconds * 1000)
-    restamp_after = cfg.late_ms + 2000
-    return restamp_after, restamp_after + 4 * skew + 3000
-
-
 @dataclass
 class ClusterParts:
     settings: Settings

@@ -195,3 +195,29 @@ async def test_gateway_appender(bus: Bus) -> None:
 
     await until(settled)
     assert [r.seq for r in await bus.store.get_range(cid, 1, 10)] == [1]
+
+
+async def test_a_late_write_gets_fresh_conversation_versions(bus: Bus) -> None:
+    """A message the worker persists long after its allocation must not land
+    below the conversation-list cursors handed out meanwhile."""
+    a, b = uid(), uid()
+    fresh_cid, late_cid = f"si_{a}_{b}", f"si_{b}_{uid()}"
+    fresh_version = now_ms() * 1000
+    for cid, version in ((fresh_cid, fresh_version), (late_cid, 42)):
+        seq = await bus.seqs.allocate(cid)
+        batch = chat_batch(cid, a, [a, b], ["hi"], first_seq=seq)
+        batch.conversations[cid]["version"] = version
+        env = Envelope(MSG, cid, seq, now_ms(), batch, [a, b], b"frame")
+        await bus.publisher.append(env, f"{a}:{uid()}", 2.0)
+    worker = bus.worker()
+    worker.start()
+
+    async def stored() -> bool:
+        return await bus.store.max_seq(late_cid) == 1 and await bus.store.max_seq(fresh_cid) == 1
+
+    await until(stored)
+    kept = await bus.conversations.get_conversation(fresh_cid)
+    lifted = await bus.conversations.get_conversation(late_cid)
+    assert kept is not None and kept.version == fresh_version
+    assert lifted is not None and lifted.version >= fresh_version
+    assert worker.restamped >= 1

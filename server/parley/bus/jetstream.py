@@ -63,6 +63,19 @@ class BusConfig:
     def late_ms(self) -> int:
         return int((self.publish_deadline_seconds + self.skew_margin_seconds) * 1000)
 
+    @property
+    def restamp_after_ms(self) -> int:
+        """A message persisted later than this after its allocation gets
+        fresh conversation-list versions (docs/cluster.md)."""
+        return self.late_ms + 2000
+
+    @property
+    def version_lag_ms(self) -> int:
+        """How far conversation-list cursors stay behind the clock: the
+        restamp bound, the skew of the three nodes involved (allocating,
+        writing, listing) both ways, and the write itself (3 s)."""
+        return self.restamp_after_ms + int(4 * self.skew_margin_seconds * 1000) + 3000
+
     def durable(self, partition: int) -> str:
         return f"{self.prefix}-worker-{partition}"
 

@@ -36,6 +36,7 @@ from parley.bus.codec import HOLE, MSG, TICK, Envelope, PushEvent
 from parley.bus.jetstream import BusConfig, Publisher
 from parley.bus.leases import PartitionLease
 from parley.bus.subjects import push_subject
+from parley.clock import now_ms
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore, PresenceStore
 from parley.storage.redis.seqs import RedisSeqs
@@ -74,6 +75,9 @@ class Worker:
         self._gaps: dict[int, dict[str, int]] = defaultdict(dict)
         self.stored = 0
         self._stopping = False
+        # The last conversation-list version given to a message that came late.
+        self._version = 0
+        self.restamped = 0
 
     def start(self) -> None:
         self._stopping = False
@@ -150,6 +154,12 @@ class Worker:
                 log.warning("worker partition %d: retrying", partition, exc_info=True)
                 await asyncio.sleep(0.5)
 
+    def _fresh_version(self) -> int:
+        # The HybridVersionClock scheme (ms * 1000 + counter); nothing is
+        # pending here, the write follows at once.
+        self._version = max(self._version + 1, now_ms() * 1000)
+        return self._version
+
     async def _handoff(self, partition: int) -> None:
         """Before consuming a partition that changed hands: the previous
         holder's pull request must have expired, and what it was delivered
@@ -218,6 +228,10 @@ class Worker:
             stored[cid].append(env.seq)
             newest_alloc[cid] = max(newest_alloc.get(cid, 0), env.alloc_ms)
             pushes.append(env)
+        # A version older than this could be below cursors already handed
+        # out by the time it is written (HybridVersionClock).
+        stale = (now_ms() - self.cfg.restamp_after_ms) * 1000
+        self.restamped += merged.restamp(stale, self._fresh_version)
         await self._write(merged, msgs)
         self.stored += sum(len(s) for s in stored.values())
         gaps = self._gaps[partition]
