@@ -199,6 +199,10 @@ async def build_core(settings: Settings) -> Core:
         seqs = SeqAllocator(stores.messages.max_seq)
     log_ = ConversationLog(seqs, commit, stores.conversations, access, pusher, versions, pipeline)
     messages = Messages(settings, log_, users)
+    if cluster is not None:
+        # Older than half the log's duplicate window: maybe past it.
+        messages.find_stored = message_store.find_by_client_ids
+        messages.old_resend_ms = int(cluster.cfg.duplicate_window_seconds * 500)
     relations = Relations(settings, SqlRelationStore(stores.engine), users, log_)
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
     access.groups = groups

@@ -30,7 +30,6 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from parley.bus.jetstream import BusConfig, connect, ensure_stream
-from parley.storage.sql import open_sql
 from parley.storage.sql.engine import make_engine
 
 READY = re.compile(r"listening on 127\.0\.0\.1:(\d+)|worker \S+ ready")
@@ -247,7 +246,11 @@ def nats_engine(tmp: Path) -> EngineProcess:
 
 @contextlib.asynccontextmanager
 async def running_cluster(
-    service_env: dict[str, str], tmp_path: Path, redis_url: str, nats_url: str
+    service_env: dict[str, str],
+    tmp_path: Path,
+    redis_url: str,
+    nats_url: str,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Cluster]:
     """Two gateways and two workers on the given Redis and NATS, with a fresh
     Postgres schema and Mongo database; the caller cleans Redis and NATS."""
@@ -256,9 +259,6 @@ async def running_cluster(
     pg = service_env["PARLEY_TEST_POSTGRES_URL"]
     await _pg(pg, f"CREATE SCHEMA {schema}")
     sql_url = f"{pg}?search_path={schema}"
-    # The tables exist before four processes start (create_all does not race well).
-    stores = await open_sql(sql_url)
-    await stores.close()
     mongo_base = service_env["PARLEY_TEST_MONGO_URL"].rsplit("/", 1)[0]
     mongo_db = f"parley_cl_{suffix}"
     redis_prefix = f"parley-cl-{suffix}:"
@@ -278,6 +278,7 @@ async def running_cluster(
         "PARLEY_CLUSTER__ACK_WAIT_SECONDS": "2",
         "PARLEY_CLUSTER__HEARTBEAT_SECONDS": "1",
         "PARLEY_GRACE_SECONDS": "1",
+        **(extra_env or {}),
     }
     # The stream and its consumers exist before four processes race to create them.
     nc = await connect(nats_url, "parley-cluster-tests")
@@ -309,13 +310,18 @@ async def running_cluster(
 
 @pytest.fixture
 async def cluster(
-    service_env: dict[str, str], tmp_path: Path, redis_client: Redis
+    request: pytest.FixtureRequest,
+    service_env: dict[str, str],
+    tmp_path: Path,
+    redis_client: Redis,
 ) -> AsyncIterator[Cluster]:
     """A cluster on the shared engines (a Redis key prefix and a JetStream
-    stream of its own)."""
+    stream of its own); `@pytest.mark.cluster_env(NAME=value)` adds settings."""
+    marker = request.node.get_closest_marker("cluster_env")
+    extra = {k: str(v) for k, v in marker.kwargs.items()} if marker is not None else None
     nats_url = service_env["PARLEY_TEST_NATS_URL"]
     async with running_cluster(
-        service_env, tmp_path, service_env["PARLEY_TEST_REDIS_URL"], nats_url
+        service_env, tmp_path, service_env["PARLEY_TEST_REDIS_URL"], nats_url, extra
     ) as c:
         try:
             yield c

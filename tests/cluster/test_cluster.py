@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 from parley.common.v1 import common_pb2
 from parley.conversation.v1 import conversation_pb2
 from parley.domain.conversation_log import VersionClock
+from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2
 from parley.msg.v1 import message_pb2, msg_pb2
 from tests.api.social import Social, device_send_group
@@ -276,6 +278,42 @@ async def test_conversation_list_cursor_spans_gateways(cluster: Cluster) -> None
         await db.close()
         await api1.close()
         await api2.close()
+
+
+@pytest.mark.cluster_env(PARLEY_CLUSTER__DUPLICATE_WINDOW_SECONDS=2)
+async def test_a_resend_past_the_logs_duplicate_window_gets_the_original_ack(
+    cluster: Cluster,
+) -> None:
+    """A phone that queued a message offline may resend it hours later, to
+    any gateway; JetStream only de-duplicates for its window. Without a
+    lookup, the resend got a new seq, acked, whose write the stores then
+    dropped as a duplicate (the client's seq was a placeholder)."""
+    c = cluster
+    api = Api(c.gateways[0].address, c.admin_secret)
+    await api.login_admin()
+    a, b = new_user_id("a"), new_user_id("b")
+    await api.register(a, b)
+    da = await device(c, api, a, 0, "a-phone")
+    try:
+        frame = gateway_pb2.ClientFrame()
+        om = frame.send.message
+        om.client_msg_id = uuid.uuid4().hex
+        om.session_type = common_pb2.SESSION_TYPE_SINGLE
+        om.recv_id = b
+        om.content.text.text = "written on the plane"
+        om.send_time_ms = int(time.time() * 1000)
+        first = (await da.request(frame)).send_ack.ack
+        assert first.seq == 1 and not first.duplicate
+        await wait_visible(api, await api.token(b), cid_of(a, b), 1)
+        await asyncio.sleep(2.5)  # past the duplicate window
+        await da.close()
+        da = await device(c, api, a, 1, "a-phone")
+        again = (await da.request(frame)).send_ack.ack
+        assert again.duplicate and again.seq == 1, again
+        assert again.server_msg_id == first.server_msg_id
+    finally:
+        await da.close()
+        await api.close()
 
 
 async def test_gateway_killed_clients_resync_on_the_other(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import grpc
 
+from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.content import validate_content
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 ST = common_pb2.SessionType
 AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
+# MessageStore.find_by_client_ids
+FindStored = Callable[[Sequence[tuple[str, str]]], Awaitable[dict[tuple[str, str], MessageRow]]]
 
 
 class SendPolicy(Protocol):
@@ -88,6 +91,12 @@ class Messages:
         self._recent_cap = 100_000
         # Webhooks of the send path; None (no hooks configured) costs one `if`.
         self.hooks: SendHooks | None = None
+        # Cluster mode: the log de-duplicates resends for a window only, so a
+        # resend of a message the client first sent longer ago than
+        # `old_resend_ms` (by its send_time_ms) is looked up in the stores
+        # (set by the app).
+        self.find_stored: FindStored | None = None
+        self.old_resend_ms = 0
 
     async def send(
         self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
@@ -114,6 +123,13 @@ class Messages:
         pending = self._inflight.get(key)
         if pending is not None:
             return _await_dup(pending)
+        find = self.find_stored
+        if find is not None and 0 < om.send_time_ms < now_ms() - self.old_resend_ms:
+            stored = (await find([key])).get(key)
+            if stored is not None:
+                ack = _ack_from_row(stored)
+                self._remember(key, ack)
+                return _done(_dup(ack))
         ref, members = await self._route(sender, om)
         # A resend after a restart or cache eviction is caught by the writer,
         # which looks up the whole batch's keys in one query (see CommitQueue).
