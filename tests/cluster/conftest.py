@@ -35,6 +35,24 @@ from parley.storage.sql.engine import make_engine
 READY = re.compile(r"listening on 127\.0\.0\.1:(\d+)|worker \S+ ready")
 
 
+def _stop(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after `timeout`."""
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _tail(path: Path, n: int) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+
+
 @dataclass
 class ClusterProcess:
     """One `parley serve --role ...` process; restartable."""
@@ -100,19 +118,10 @@ class ClusterProcess:
         raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
 
     def tail(self, n: int = 60) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        return _tail(self.log_path, n)
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        _stop(self.proc, timeout)
         self.proc = None
 
     def kill9(self) -> None:
@@ -193,20 +202,11 @@ class EngineProcess:
         raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        _stop(self.proc, timeout)
         self.proc = None
 
     def tail(self, n: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        return _tail(self.log_path, n)
 
 
 def _redis_ready(port: int) -> bool:

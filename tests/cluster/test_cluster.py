@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -16,73 +15,25 @@ from parley.conversation.v1 import conversation_pb2
 from parley.domain.conversation_log import VersionClock
 from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2
-from parley.msg.v1 import message_pb2, msg_pb2
 from tests.api.social import Social, device_send_group
+from tests.cluster.chat import (
+    cid_of,
+    device,
+    group_texts,
+    max_seq,
+    no_more_messages,
+    online_at,
+    pushed_texts,
+    texts,
+    until,
+    wait_visible,
+)
 from tests.cluster.conftest import Cluster
 from tests.harness import Api, Device, bearer, new_user_id, pull_all
 
 pytestmark = pytest.mark.cluster
 
 P = common_pb2.Platform
-
-
-def cid_of(a: str, b: str) -> str:
-    lo, hi = sorted((a, b))
-    return f"si_{lo}_{hi}"
-
-
-async def until(cond: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-async def online_at(redis: Redis, c: Cluster, user: str, node: str) -> None:
-    async def routed() -> bool:
-        return node in await redis.hkeys(f"{c.redis_prefix}route:{user}")  # type: ignore[misc]
-
-    await until(routed)
-
-
-async def device(
-    c: Cluster, api: Api, user: str, gw: int, device_id: str, platform: int = P.PLATFORM_IOS
-) -> Device:
-    d = Device(c.gateways[gw].address, await api.token(user, platform), platform, device_id)
-    await d.open()
-    return d
-
-
-async def max_seq(api: Api, token: str, cid: str) -> int:
-    resp = await api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
-    return {s.conversation_id: s.max_seq for s in resp.seqs}.get(cid, 0)
-
-
-async def wait_visible(api: Api, token: str, cid: str, n: int, timeout: float = 20.0) -> None:
-    async def visible() -> bool:
-        return await max_seq(api, token, cid) >= n
-
-    await until(visible, timeout)
-
-
-async def pushed_texts(d: Device, n: int, timeout: float = 15.0) -> list[tuple[int, str]]:
-    out = []
-    for _ in range(n):
-        f = await d.next_frame("message", timeout)
-        m = f.message.message
-        out.append((m.seq, m.content.text.text))
-    return out
-
-
-def no_more_messages(d: Device) -> None:
-    extra = [f for f in d.drain() if f.WhichOneof("body") == "message"]
-    assert not extra, f"duplicate pushes: {extra}"
-
-
-def texts(msgs: list[message_pb2.Message]) -> list[str]:
-    return [m.content.text.text for m in msgs]
 
 
 async def test_chat_across_gateways_in_order_exactly_once(
@@ -132,15 +83,6 @@ async def test_chat_across_gateways_in_order_exactly_once(
         await db.close()
         await api1.close()
         await api2.close()
-
-
-async def group_texts(d: Device, n: int, timeout: float = 15.0) -> list[str]:
-    """The next n group messages pushed to d (events skipped), as texts."""
-    out = []
-    while len(out) < n:
-        f = await d.next_frame("message", timeout)
-        out.append(f.message.message.content.text.text)
-    return out
 
 
 async def test_group_chat_across_gateways(cluster: Cluster, redis_client: Redis) -> None:

@@ -13,7 +13,7 @@ import contextlib
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -35,6 +35,7 @@ from parley.msg.v1 import msg_pb2
 from parley.storage.redis.seqs import RedisSeqs
 from tests.bus import conftest as bus_fixtures
 from tests.bus.conftest import Bus
+from tests.cluster.chat import until
 from tests.cluster.conftest import Cluster, EngineCluster, EngineProcess
 from tests.harness import Api, Device, bearer, new_user_id, pull_all
 from tests.storage.contracts.rows import chat_batch
@@ -50,16 +51,6 @@ CODES = {c.value[0]: c.name for c in grpc.StatusCode}
 # Longer than publish_deadline + skew_margin (5 s): a send allocated before
 # the stop cannot reach the log in time after the start.
 OUTAGE_SECONDS = 6.0
-
-
-async def until(cond: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            if await cond():
-                return
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 @dataclass
@@ -230,7 +221,7 @@ async def check_log(load: Load) -> dict[str, dict[int, str]]:
         async def settled(cid: str = cid, top: int = top) -> bool:
             return await visible(api, reader, cid) >= top
 
-        await until(settled)
+        await until(settled, 30)
         msgs = await pull_all(api, reader, cid, top)
         seqs = [m.seq for m in msgs]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)

@@ -17,8 +17,8 @@ from parley.msg.v1 import msg_pb2
 from parley.relation.v1 import relation_pb2
 from parley.user.v1 import user_pb2
 from tests.api.social import Social, expect_error
+from tests.cluster.chat import device, online_at
 from tests.cluster.conftest import Cluster
-from tests.cluster.test_cluster import device, online_at
 from tests.harness import Api, Device, bearer, new_user_id
 
 pytestmark = pytest.mark.cluster
