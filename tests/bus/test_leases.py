@@ -10,6 +10,8 @@ import uuid
 from redis.asyncio import Redis
 
 from parley.bus.leases import PartitionLease
+from tests.bus.conftest import Bus
+from tests.bus.test_pipeline import append, until
 
 PARTITIONS = 8
 
@@ -63,3 +65,44 @@ async def test_a_dead_workers_partitions_move_after_its_ttl(redis_client: Redis)
     await asyncio.sleep(0.5)  # a stops beating and renewing
     await rebalance([b])
     assert b.held == set(range(PARTITIONS))
+
+
+async def test_a_partition_handed_over_under_load_loses_nothing(
+    bus: Bus, redis_client: Redis
+) -> None:
+    """A second worker joins while messages flow: the first gives up half
+    of the partitions between batches (NAKing what it was delivered but had
+    not processed), the second takes them; every message is stored, none
+    becomes a hole, and the visible max reaches the end."""
+    prefix = f"{bus.cfg.prefix}:"
+    parts = bus.cfg.partitions
+
+    def lease(owner: str) -> PartitionLease:
+        return PartitionLease(redis_client, prefix, owner, 1500, parts)
+
+    first, second = bus.worker(lease=lease("w1")), bus.worker(lease=lease("w2"))
+    first.start()
+    cids = [f"si_{uuid.uuid4().hex[:6]}_{i}" for i in range(6)]
+    sent: dict[str, int] = dict.fromkeys(cids, 0)
+
+    async def load() -> None:
+        for n in range(240):
+            cid = cids[n % len(cids)]
+            await append(bus, cid, "s", ["s", "r"], f"m{n}")
+            sent[cid] += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(load())
+    await asyncio.sleep(0.5)
+    second.start()
+    await task
+
+    async def settled() -> bool:
+        return all([await bus.seqs.visible_max(c) == n for c, n in sent.items()])
+
+    await until(settled, 20)
+    for cid, n in sent.items():
+        rows = await bus.store.get_range(cid, 1, n)
+        assert [r.seq for r in rows] == list(range(1, n + 1)), cid
+    assert first.stored > 0 and second.stored > 0
+    assert first.stored + second.stored >= sum(sent.values())

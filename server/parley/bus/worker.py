@@ -43,6 +43,9 @@ from parley.storage.redis.seqs import RedisSeqs
 
 log = logging.getLogger(__name__)
 
+# How long a fetch waits for messages (and its pull request lives).
+FETCH_SECONDS = 1.0
+
 
 def _log_ms(m: Msg) -> int:
     ts = m.metadata.timestamp
@@ -125,7 +128,7 @@ class Worker:
                             durable=self.cfg.durable(partition), stream=self.cfg.stream
                         )
                     try:
-                        batch = await sub.fetch(self.cfg.batch, timeout=1.0)
+                        batch = await sub.fetch(self.cfg.batch, timeout=FETCH_SECONDS)
                     except TimeoutError:
                         batch = []
                 if batch and not applied:
@@ -137,12 +140,8 @@ class Worker:
                     batch, applied = [], False
                 if lease is not None and lease.surplus(partition):
                     # Between batches: another worker's share now.
-                    await lease.release(partition)
-                    holding = False
-                    if sub is not None:
-                        with contextlib.suppress(Exception):
-                            await sub.unsubscribe()
-                        sub = None
+                    await self._give_up(lease, partition, sub)
+                    sub, holding = None, False
                     continue
                 if self._gaps[partition] and time.monotonic() - last_tick > 1.0:
                     last_tick = time.monotonic()
@@ -160,25 +159,42 @@ class Worker:
         self._version = max(self._version + 1, now_ms() * 1000)
         return self._version
 
+    async def _give_up(
+        self,
+        lease: PartitionLease,
+        partition: int,
+        sub: JetStreamContext.PullSubscription | None,
+    ) -> None:
+        """Hands the partition over. A fetch's pull request may outlive the
+        fetch and deliver into this worker's queue after it returned: wait it
+        out, then NAK whatever was delivered but not processed, so JetStream
+        redelivers it before anything newer (to the next holder), then
+        release the lease."""
+        if sub is not None:
+            await asyncio.sleep(FETCH_SECONDS + 0.2)
+            queue = sub._sub._pending_queue  # nats-py keeps no public drain
+            while not queue.empty():
+                m = queue.get_nowait()
+                if not JetStreamContext.is_status_msg(m):
+                    with contextlib.suppress(Exception):
+                        await m.nak()
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        await lease.release(partition)
+
     async def _handoff(self, partition: int) -> None:
         """Before consuming a partition that changed hands: the previous
-        holder's pull request must have expired, and what it was delivered
-        but never acked must come back (redelivered first, after ack_wait),
-        or this worker would store later messages first and their gaps
-        would become holes."""
+        holder's pull requests must have expired (no more deliveries to it).
+        What it was delivered and did not ack is redelivered before anything
+        newer: NAKed by a holder that gave the partition up, expired by the
+        time a dead holder's lease does (the lease outlives ack_wait)."""
         durable = self.cfg.durable(partition)
-        limit = time.monotonic() + 3 * self.cfg.ack_wait_seconds
-        redelivered_at: float | None = None
+        limit = time.monotonic() + 3 * FETCH_SECONDS + 1.0
         while time.monotonic() < limit and not self._stopping:
             info = await self._js.consumer_info(self.cfg.stream, durable)
             if not info.num_waiting:
-                if not info.num_ack_pending:
-                    return
-                if redelivered_at is None:
-                    redelivered_at = time.monotonic() + 1.2 * self.cfg.ack_wait_seconds
-                elif time.monotonic() >= redelivered_at:
-                    return
-            await asyncio.sleep(0.2)
+                return
+            await asyncio.sleep(0.1)
 
     async def process(self, partition: int, msgs: list[Msg]) -> None:
         """Stores, settles and pushes a batch, then acks it."""
