@@ -106,3 +106,42 @@ async def test_a_partition_handed_over_under_load_loses_nothing(
         assert [r.seq for r in rows] == list(range(1, n + 1)), cid
     assert first.stored > 0 and second.stored > 0
     assert first.stored + second.stored >= sum(sent.values())
+
+
+async def test_a_worker_stopped_under_load_hands_its_batches_back(
+    bus: Bus, redis_client: Redis
+) -> None:
+    """A worker stopped (deploy) mid-batch released its leases at once: the
+    next holder stored later messages while the cut-short batch stayed
+    unacked until ack_wait, by which time its seqs had become holes."""
+    prefix = f"{bus.cfg.prefix}:"
+
+    def lease(owner: str) -> PartitionLease:
+        return PartitionLease(redis_client, prefix, owner, 1500, bus.cfg.partitions)
+
+    first = bus.worker(lease=lease("w1"))
+    first.start()
+    cids = [f"si_{uuid.uuid4().hex[:6]}_{i}" for i in range(4)]
+    sent: dict[str, int] = dict.fromkeys(cids, 0)
+
+    async def load() -> None:
+        for n in range(300):
+            cid = cids[n % len(cids)]
+            await append(bus, cid, "s", ["s", "r"], f"m{n}")
+            sent[cid] += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(load())
+    await asyncio.sleep(0.6)
+    await first.stop()
+    second = bus.worker(lease=lease("w2"))
+    second.start()
+    await task
+
+    async def settled() -> bool:
+        return all([await bus.seqs.visible_max(c) == n for c, n in sent.items()])
+
+    await until(settled, 20)
+    for cid, n in sent.items():
+        rows = await bus.store.get_range(cid, 1, n)
+        assert [r.seq for r in rows] == list(range(1, n + 1)), cid

@@ -47,6 +47,22 @@ log = logging.getLogger(__name__)
 FETCH_SECONDS = 1.0
 
 
+async def _nak_unprocessed(sub: JetStreamContext.PullSubscription, batch: list[Msg]) -> None:
+    """NAKs the batch's unacked messages and what was delivered to sub but
+    not fetched yet, then unsubscribes."""
+    queue = sub._sub._pending_queue  # nats-py has no public drain
+    left = [m for m in batch if not m.is_acked]
+    while not queue.empty():
+        m = queue.get_nowait()
+        if not JetStreamContext.is_status_msg(m):
+            left.append(m)
+    for m in left:
+        with contextlib.suppress(Exception):
+            await m.nak()
+    with contextlib.suppress(Exception):
+        await sub.unsubscribe()
+
+
 def _log_ms(m: Msg) -> int:
     ts = m.metadata.timestamp
     return int(ts.timestamp() * 1000) if ts is not None else int(time.time() * 1000)
@@ -74,6 +90,10 @@ class Worker:
         self._publisher = Publisher(js, cfg)
         self.partitions = partitions if partitions is not None else list(range(cfg.partitions))
         self._tasks: list[asyncio.Task[None]] = []
+        # Per partition: its pull subscription and the batch being processed
+        # (what a stop hands back to JetStream).
+        self._subs: dict[int, JetStreamContext.PullSubscription] = {}
+        self._batches: dict[int, list[Msg]] = {}
         # Per partition: conversation -> log time (ms) after which its gaps are holes.
         self._gaps: dict[int, dict[str, int]] = defaultdict(dict)
         self.stored = 0
@@ -97,6 +117,17 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks = []
+        # Hand every partition back as a surplus one is (_give_up): a batch
+        # cut short and what the last pull delivered are NAKed, so the next
+        # holder gets them before anything newer (unacked, they would come
+        # back only after ack_wait, behind later messages whose gaps would
+        # have become holes by then).
+        if self._subs:
+            await asyncio.sleep(FETCH_SECONDS + 0.2)
+        for partition, sub in list(self._subs.items()):
+            await _nak_unprocessed(sub, self._batches.get(partition, []))
+        self._subs.clear()
+        self._batches.clear()
         if self._lease is not None:
             with contextlib.suppress(Exception):
                 await self._lease.leave()
@@ -127,10 +158,12 @@ class Worker:
                         sub = await self._js.pull_subscribe_bind(
                             durable=self.cfg.durable(partition), stream=self.cfg.stream
                         )
+                        self._subs[partition] = sub
                     try:
                         batch = await sub.fetch(self.cfg.batch, timeout=FETCH_SECONDS)
                     except TimeoutError:
                         batch = []
+                    self._batches[partition] = batch
                 if batch and not applied:
                     await self._apply(partition, batch)
                     applied = True
@@ -140,6 +173,7 @@ class Worker:
                     batch, applied = [], False
                 if lease is not None and lease.surplus(partition):
                     # Between batches: another worker's share now.
+                    self._subs.pop(partition, None)
                     await self._give_up(lease, partition, sub)
                     sub, holding = None, False
                     continue
@@ -172,14 +206,7 @@ class Worker:
         release the lease."""
         if sub is not None:
             await asyncio.sleep(FETCH_SECONDS + 0.2)
-            queue = sub._sub._pending_queue  # nats-py keeps no public drain
-            while not queue.empty():
-                m = queue.get_nowait()
-                if not JetStreamContext.is_status_msg(m):
-                    with contextlib.suppress(Exception):
-                        await m.nak()
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            await _nak_unprocessed(sub, [])
         await lease.release(partition)
 
     async def _handoff(self, partition: int) -> None:
