@@ -10,6 +10,7 @@ import uuid
 from redis.asyncio import Redis
 
 from parley.bus.leases import PartitionLease
+from parley.bus.worker import Worker
 from tests.bus.conftest import Bus
 from tests.bus.test_pipeline import append, until
 
@@ -67,45 +68,60 @@ async def test_a_dead_workers_partitions_move_after_its_ttl(redis_client: Redis)
     assert b.held == set(range(PARTITIONS))
 
 
+class Flow:
+    """Messages appended to a few conversations while workers come and go."""
+
+    def __init__(self, bus: Bus, redis: Redis, conversations: int) -> None:
+        self.bus = bus
+        self.redis = redis
+        self.sent = {f"si_{uuid.uuid4().hex[:6]}_{i}": 0 for i in range(conversations)}
+
+    def worker(self, owner: str) -> Worker:
+        lease = PartitionLease(
+            self.redis, f"{self.bus.cfg.prefix}:", owner, 1500, self.bus.cfg.partitions
+        )
+        return self.bus.worker(lease=lease)
+
+    def start(self, n: int, pause: float) -> asyncio.Task[None]:
+        async def load() -> None:
+            cids = list(self.sent)
+            for i in range(n):
+                cid = cids[i % len(cids)]
+                await append(self.bus, cid, "s", ["s", "r"], f"m{i}")
+                self.sent[cid] += 1
+                await asyncio.sleep(pause)
+
+        return asyncio.create_task(load())
+
+    async def all_stored(self) -> None:
+        """Every message stored, none a hole, the visible max at the end."""
+
+        async def settled() -> bool:
+            got = [await self.bus.seqs.visible_max(c) for c in self.sent]
+            return got == list(self.sent.values())
+
+        await until(settled, 20)
+        for cid, n in self.sent.items():
+            rows = await self.bus.store.get_range(cid, 1, n)
+            assert [r.seq for r in rows] == list(range(1, n + 1)), cid
+
+
 async def test_a_partition_handed_over_under_load_loses_nothing(
     bus: Bus, redis_client: Redis
 ) -> None:
     """A second worker joins while messages flow: the first gives up half
     of the partitions between batches (NAKing what it was delivered but had
-    not processed), the second takes them; every message is stored, none
-    becomes a hole, and the visible max reaches the end."""
-    prefix = f"{bus.cfg.prefix}:"
-    parts = bus.cfg.partitions
-
-    def lease(owner: str) -> PartitionLease:
-        return PartitionLease(redis_client, prefix, owner, 1500, parts)
-
-    first, second = bus.worker(lease=lease("w1")), bus.worker(lease=lease("w2"))
+    not processed), the second takes them."""
+    flow = Flow(bus, redis_client, 6)
+    first, second = flow.worker("w1"), flow.worker("w2")
     first.start()
-    cids = [f"si_{uuid.uuid4().hex[:6]}_{i}" for i in range(6)]
-    sent: dict[str, int] = dict.fromkeys(cids, 0)
-
-    async def load() -> None:
-        for n in range(240):
-            cid = cids[n % len(cids)]
-            await append(bus, cid, "s", ["s", "r"], f"m{n}")
-            sent[cid] += 1
-            await asyncio.sleep(0.01)
-
-    task = asyncio.create_task(load())
+    load = flow.start(240, 0.01)
     await asyncio.sleep(0.5)
     second.start()
-    await task
-
-    async def settled() -> bool:
-        return all([await bus.seqs.visible_max(c) == n for c, n in sent.items()])
-
-    await until(settled, 20)
-    for cid, n in sent.items():
-        rows = await bus.store.get_range(cid, 1, n)
-        assert [r.seq for r in rows] == list(range(1, n + 1)), cid
+    await load
+    await flow.all_stored()
     assert first.stored > 0 and second.stored > 0
-    assert first.stored + second.stored >= sum(sent.values())
+    assert first.stored + second.stored >= sum(flow.sent.values())
 
 
 async def test_a_worker_stopped_under_load_hands_its_batches_back(
@@ -114,34 +130,12 @@ async def test_a_worker_stopped_under_load_hands_its_batches_back(
     """A worker stopped (deploy) mid-batch released its leases at once: the
     next holder stored later messages while the cut-short batch stayed
     unacked until ack_wait, by which time its seqs had become holes."""
-    prefix = f"{bus.cfg.prefix}:"
-
-    def lease(owner: str) -> PartitionLease:
-        return PartitionLease(redis_client, prefix, owner, 1500, bus.cfg.partitions)
-
-    first = bus.worker(lease=lease("w1"))
+    flow = Flow(bus, redis_client, 4)
+    first = flow.worker("w1")
     first.start()
-    cids = [f"si_{uuid.uuid4().hex[:6]}_{i}" for i in range(4)]
-    sent: dict[str, int] = dict.fromkeys(cids, 0)
-
-    async def load() -> None:
-        for n in range(300):
-            cid = cids[n % len(cids)]
-            await append(bus, cid, "s", ["s", "r"], f"m{n}")
-            sent[cid] += 1
-            await asyncio.sleep(0.005)
-
-    task = asyncio.create_task(load())
+    load = flow.start(300, 0.005)
     await asyncio.sleep(0.6)
     await first.stop()
-    second = bus.worker(lease=lease("w2"))
-    second.start()
-    await task
-
-    async def settled() -> bool:
-        return all([await bus.seqs.visible_max(c) == n for c, n in sent.items()])
-
-    await until(settled, 20)
-    for cid, n in sent.items():
-        rows = await bus.store.get_range(cid, 1, n)
-        assert [r.seq for r in rows] == list(range(1, n + 1)), cid
+    flow.worker("w2").start()
+    await load
+    await flow.all_stored()
