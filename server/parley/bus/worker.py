@@ -50,9 +50,11 @@ FETCH_SECONDS = 1.0
 async def _nak_unprocessed(sub: JetStreamContext.PullSubscription, batch: list[Msg]) -> None:
     """NAKs the batch's unacked messages and what was delivered to sub but
     not fetched yet, then unsubscribes."""
-    queue = sub._sub._pending_queue  # nats-py has no public drain
     left = [m for m in batch if not m.is_acked]
-    while not queue.empty():
+    # nats-py has no public drain; without its private queue (another
+    # version) the deliveries come back after ack_wait instead.
+    queue = getattr(getattr(sub, "_sub", None), "_pending_queue", None)
+    while isinstance(queue, asyncio.Queue) and not queue.empty():
         m = queue.get_nowait()
         if not JetStreamContext.is_status_msg(m):
             left.append(m)
