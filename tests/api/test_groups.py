@@ -12,8 +12,9 @@ import grpc
 
 from parley.common.v1 import common_pb2
 from parley.conversation.v1 import conversation_pb2
+from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2 as g
-from parley.msg.v1 import msg_pb2
+from parley.msg.v1 import message_pb2, msg_pb2
 from tests.api.social import (
     Social,
     device,
@@ -740,6 +741,60 @@ async def test_kicked_member_stops_receiving_and_cannot_pull_later(api: Api) -> 
     await send_group(api, a[1], gid, "after quit")
     assert (await seq_state(api, k[1], cid)).max_seq == quit_ev.seq
     for d in (k_dev, a_dev):
+        await d.close()
+
+
+async def test_a_former_member_cannot_write_into_the_group(api: Api) -> None:
+    """Regression: after leaving, a member could still revoke or edit their
+    old messages (each an event in the group) and show as typing."""
+    s = Social(api)
+    owner, k = await users(api, 2)
+    info = await create(s, owner, [k])
+    gid, cid = info.group_id, info.conversation_id
+    owner_dev, k_dev = await device(api, owner[0]), await device(api, k[0])
+    mine = await send_group(api, k[1], gid, "mine")
+    await s.groups.KickMembers(
+        g.KickMembersRequest(group_id=gid, user_ids=[k[0]]), metadata=bearer(owner[1])
+    )
+    await next_event(k_dev, "members_kicked")
+    edited = message_pb2.Message().content
+    edited.text.text = "rewritten after leaving"
+    for call in (
+        api.msg.RevokeMessage(
+            msg_pb2.RevokeMessageRequest(conversation_id=cid, seq=mine.seq),
+            metadata=bearer(k[1]),
+        ),
+        api.msg.EditMessage(
+            msg_pb2.EditMessageRequest(conversation_id=cid, seq=mine.seq, content=edited),
+            metadata=bearer(k[1]),
+        ),
+        api.msg.DeleteMessages(
+            msg_pb2.DeleteMessagesRequest(
+                conversation_id=cid,
+                seqs=[mine.seq],
+                scope=msg_pb2.DeleteScope.DELETE_SCOPE_FOR_EVERYONE,
+            ),
+            metadata=bearer(k[1]),
+        ),
+    ):
+        await expect_error(call, C.PERMISSION_DENIED, "ERROR_REASON_NOT_GROUP_MEMBER")
+    typing = gateway_pb2.ClientFrame()
+    typing.typing.conversation_id = cid
+    typing.typing.typing = True
+    answer = await k_dev.request(typing)
+    assert answer.error.reason == common_pb2.ERROR_REASON_NOT_GROUP_MEMBER, answer
+    await asyncio.sleep(0.2)
+    assert [f for f in owner_dev.drain() if f.HasField("typing")] == []
+    # Their own copy is still theirs: delete for me works, history reads.
+    await api.msg.DeleteMessages(
+        msg_pb2.DeleteMessagesRequest(
+            conversation_id=cid, seqs=[mine.seq], scope=msg_pb2.DeleteScope.DELETE_SCOPE_FOR_ME
+        ),
+        metadata=bearer(k[1]),
+    )
+    kept = await pull_all(api, owner[1], cid, mine.seq)
+    assert [m.content.text.text for m in kept if m.seq == mine.seq] == ["mine"]
+    for d in (owner_dev, k_dev):
         await d.close()
 
 

@@ -20,6 +20,10 @@ class GroupAccess(Protocol):
 
     async def check_member(self, group_id: str, user_id: str) -> None: ...
 
+    async def check_active(self, group_id: str, user_id: str) -> None:
+        """Current members only (former members may read, not write)."""
+        ...
+
     async def read_cap(self, group_id: str, user_id: str) -> int | None:
         """The last seq a former member may read; None for members."""
         ...
@@ -33,6 +37,9 @@ class NoGroups:
         raise ParleyError(
             grpc.StatusCode.UNIMPLEMENTED, R.ERROR_REASON_UNIMPLEMENTED, "groups are not enabled"
         )
+
+    async def check_active(self, group_id: str, user_id: str) -> None:
+        await self.check_member(group_id, user_id)
 
     async def read_cap(self, group_id: str, user_id: str) -> int | None:
         return None
@@ -50,6 +57,15 @@ class Access:
         elif user_id not in ref.users:
             # Not the caller's: answer as if it did not exist, to leak nothing.
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")
+        return ref
+
+    async def writable(self, conversation_id: str, user_id: str) -> ConversationRef:
+        """Like `readable`, but a former group member is refused: what writes
+        into a conversation (typing, revoke, edit, delete for everyone) needs
+        a current member."""
+        ref = await self.readable(conversation_id, user_id)
+        if ref.session_type == ST.SESSION_TYPE_GROUP:
+            await self.groups.check_active(ref.group_id, user_id)
         return ref
 
     async def visible_top(self, user_id: str, conversation_id: str, top: int) -> int:

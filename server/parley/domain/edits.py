@@ -44,8 +44,9 @@ class Edits:
     async def _load_many(
         self, ident: Identity, conversation_id: str, seqs: Sequence[int]
     ) -> tuple[ConversationRef, list[message_pb2.Message]]:
-        """The caller's visible user messages at `seqs` (access checked once)."""
-        ref = await self.log.access.readable(conversation_id, ident.user_id)
+        """The caller's visible user messages at `seqs`, to change them
+        (access checked once: a current member of a group)."""
+        ref = await self.log.access.writable(conversation_id, ident.user_id)
         uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
         msgs = []
         for seq in seqs:

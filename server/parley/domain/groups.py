@@ -347,6 +347,10 @@ class Groups:
         if user_id not in st.members and user_id not in st.former:
             raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
 
+    async def check_active(self, group_id: str, user_id: str) -> None:
+        if user_id not in (await self.state(group_id)).members:
+            raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
+
     async def read_cap(self, group_id: str, user_id: str) -> int | None:
         st = self._cache.get(group_id)
         if st is not None:

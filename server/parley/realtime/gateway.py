@@ -388,7 +388,7 @@ class Gateway:
         session.send(out.SerializeToString())
 
     async def _typing(self, session: Session, typing: gateway_pb2.TypingFrame) -> None:
-        ref = await self.read_state.access.readable(typing.conversation_id, session.user_id)
+        ref = await self.read_state.access.writable(typing.conversation_id, session.user_id)
         out = gateway_pb2.ServerFrame()
         out.typing.conversation_id = typing.conversation_id
         out.typing.user_id = session.user_id
