@@ -44,9 +44,7 @@ return redis.call('ZCARD', KEYS[1])
 
 
 class PartitionLease:
-    def __init__(
-        self, redis: Redis, prefix: str, owner: str, ttl_ms: int, partitions: int = 0
-    ) -> None:
+    def __init__(self, redis: Redis, prefix: str, owner: str, ttl_ms: int, partitions: int) -> None:
         self._redis = redis
         self._prefix = prefix
         self.owner = owner
@@ -55,7 +53,7 @@ class PartitionLease:
         self._hold = redis.register_script(_HOLD)
         self._alive = redis.register_script(_ALIVE)
         self.held: set[int] = set()
-        # How many partitions this worker should hold (all, until it knows better).
+        # How many partitions this worker should hold (all, until its first beat).
         self.share = partitions
         self._beat_at = 0.0
 
@@ -71,8 +69,7 @@ class PartitionLease:
                 args=[self.owner, str(now + self.ttl_ms), str(now)],
             )
         )
-        if self.partitions:
-            self.share = math.ceil(self.partitions / max(1, alive))
+        self.share = math.ceil(self.partitions / max(1, alive))
         return alive
 
     async def hold(self, partition: int) -> bool:
@@ -81,7 +78,7 @@ class PartitionLease:
         if time.monotonic() - self._beat_at > self.ttl_ms / 3000:
             self._beat_at = time.monotonic()
             await self.beat()
-        if partition not in self.held and self.partitions and len(self.held) >= self.share:
+        if partition not in self.held and len(self.held) >= self.share:
             return False
         args = [self.owner, str(self.ttl_ms)]
         ok = bool(await self._hold(keys=[self._key(partition)], args=args))
@@ -94,8 +91,6 @@ class PartitionLease:
     def surplus(self, partition: int) -> bool:
         """Whether this worker should give the partition up (it holds more
         than its share, and this is one of its highest-numbered ones)."""
-        if partition not in self.held or not self.partitions:
-            return False
         return partition in sorted(self.held)[self.share :]
 
     async def release(self, partition: int) -> None:

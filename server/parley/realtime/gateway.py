@@ -56,10 +56,10 @@ class Gateway:
         messages: Messages,
         read_state: ReadState,
         versions: VersionClock,
-        presence: Presence | None = None,
+        presence: Presence,
     ) -> None:
         self.settings = settings
-        self.presence = presence if presence is not None else Presence(registry, settings.node_id)
+        self.presence = presence
         self.versions = versions
         self.tokens = tokens
         self.users = users
