@@ -19,6 +19,13 @@ from tests.harness import Api, Device, bearer
 P = common_pb2.Platform
 
 
+async def admin_api(c: Cluster, gw: int = 0) -> Api:
+    """Unary stubs on gateway `gw`, with an admin token."""
+    api = Api(c.gateways[gw].address, c.admin_secret)
+    await api.login_admin()
+    return api
+
+
 def cid_of(a: str, b: str) -> str:
     lo, hi = sorted((a, b))
     return f"si_{lo}_{hi}"

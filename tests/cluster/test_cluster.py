@@ -17,6 +17,7 @@ from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2
 from tests.api.social import Social, device_send_group
 from tests.cluster.chat import (
+    admin_api,
     cid_of,
     device,
     group_texts,
@@ -29,7 +30,7 @@ from tests.cluster.chat import (
     wait_visible,
 )
 from tests.cluster.conftest import Cluster
-from tests.harness import Api, Device, bearer, new_user_id, pull_all
+from tests.harness import Device, bearer, new_user_id, pull_all
 
 pytestmark = pytest.mark.cluster
 
@@ -40,10 +41,8 @@ async def test_chat_across_gateways_in_order_exactly_once(
     cluster: Cluster, redis_client: Redis
 ) -> None:
     c = cluster
-    api1 = Api(c.gateways[0].address, c.admin_secret)
-    api2 = Api(c.gateways[1].address, c.admin_secret)
-    await api1.login_admin()
-    await api2.login_admin()
+    api1 = await admin_api(c, 0)
+    api2 = await admin_api(c, 1)
     a, b = new_user_id("a"), new_user_id("b")
     await api1.register(a, b)
     ta, tb = await api2.token(a), await api1.token(b)
@@ -90,10 +89,8 @@ async def test_group_chat_across_gateways(cluster: Cluster, redis_client: Redis)
     the other at once (its member cache is told), pushes reach every member
     wherever they are, in order and once."""
     c = cluster
-    api1 = Api(c.gateways[0].address, c.admin_secret)
-    api2 = Api(c.gateways[1].address, c.admin_secret)
-    await api1.login_admin()
-    await api2.login_admin()
+    api1 = await admin_api(c, 0)
+    api2 = await admin_api(c, 1)
     owner, m1, m2, late = (new_user_id(p) for p in ("own", "mone", "mtwo", "late"))
     await api1.register(owner, m1, m2, late)
     s1 = Social(api1)
@@ -182,9 +179,8 @@ async def test_conversation_list_cursor_spans_gateways(cluster: Cluster) -> None
     from the SQL max at its start, so a busy gateway's cursors were above a
     quiet gateway's new versions)."""
     c = cluster
-    api1 = Api(c.gateways[0].address, c.admin_secret)
-    api2 = Api(c.gateways[1].address, c.admin_secret)
-    await api1.login_admin()
+    api1 = await admin_api(c, 0)
+    api2 = await admin_api(c, 1)
     a, b = new_user_id("a"), new_user_id("b")
     await api1.register(a, b)
     ta = await api1.token(a)
@@ -231,8 +227,7 @@ async def test_a_resend_past_the_logs_duplicate_window_gets_the_original_ack(
     lookup, the resend got a new seq, acked, whose write the stores then
     dropped as a duplicate (the client's seq was a placeholder)."""
     c = cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     da = await device(c, api, a, 0, "a-phone")
@@ -262,8 +257,7 @@ async def test_gateway_killed_clients_resync_on_the_other(
     cluster: Cluster, redis_client: Redis
 ) -> None:
     c = cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     tb = await api.token(b)
@@ -296,8 +290,7 @@ async def test_worker_killed_under_load_loses_and_duplicates_nothing(
     cluster: Cluster, redis_client: Redis
 ) -> None:
     c = cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     senders = [new_user_id("s") for _ in range(4)]
     b = new_user_id("b")
     await api.register(b, *senders)
@@ -357,8 +350,7 @@ async def test_workers_share_the_partitions(cluster: Cluster, redis_client: Redi
     c.workers[1].stop()
     await until(lambda: split(["wk1"] * 4), timeout=10)
     # ...and one that joins gets its share, while messages keep flowing.
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     da = await device(c, api, a, 0, "a-phone")
@@ -378,8 +370,7 @@ async def test_workers_share_the_partitions(cluster: Cluster, redis_client: Redi
 
 async def test_flushed_redis_hands_out_no_seq_twice(cluster: Cluster, redis_client: Redis) -> None:
     c = cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     tb = await api.token(b)

@@ -35,7 +35,7 @@ from parley.msg.v1 import msg_pb2
 from parley.storage.redis.seqs import RedisSeqs
 from tests.bus import conftest as bus_fixtures
 from tests.bus.conftest import Bus
-from tests.cluster.chat import until
+from tests.cluster.chat import admin_api, until
 from tests.cluster.conftest import Cluster, EngineCluster, EngineProcess
 from tests.harness import Api, Device, bearer, new_user_id, pull_all
 from tests.storage.contracts.rows import chat_batch
@@ -262,8 +262,7 @@ def report(name: str, load: Load, down: float, up: float, t0: float) -> str:
 async def restart_under_load(ec: EngineCluster, engine: EngineProcess, name: str) -> None:
     t0 = time.monotonic()
     c = ec.cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     load = await start_load(c, api)
     tasks = [asyncio.create_task(load.run(i)) for i in range(len(load.senders))]
     try:
@@ -447,8 +446,7 @@ async def test_a_send_while_redis_is_down_is_answered_unavailable(
     # client's stream (no answer to the send) instead of a "try again".
     ec = engine_cluster
     c = ec.cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     d = Device(c.gateways[0].address, await api.token(a), P.PLATFORM_IOS, "a-phone")
@@ -484,8 +482,7 @@ async def test_a_stream_opened_while_redis_is_down_is_pushed_to_after(
     # push reached it until it reconnected.
     ec = engine_cluster
     c = ec.cluster
-    api = Api(c.gateways[0].address, c.admin_secret)
-    await api.login_admin()
+    api = await admin_api(c, 0)
     a, b = new_user_id("a"), new_user_id("b")
     await api.register(a, b)
     sender = Client(c, a, await api.token(a), 0, "a-phone")

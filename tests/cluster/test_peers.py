@@ -17,7 +17,7 @@ from parley.msg.v1 import msg_pb2
 from parley.relation.v1 import relation_pb2
 from parley.user.v1 import user_pb2
 from tests.api.social import Social, expect_error
-from tests.cluster.chat import device, online_at
+from tests.cluster.chat import admin_api, device, online_at
 from tests.cluster.conftest import Cluster
 from tests.harness import Api, Device, bearer, new_user_id
 
@@ -40,10 +40,8 @@ async def get_seqs(api: Api, token: str) -> None:
 
 async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client: Redis) -> None:
     c = cluster
-    api1 = Api(c.gateways[0].address, c.admin_secret)
-    api2 = Api(c.gateways[1].address, c.admin_secret)
-    await api1.login_admin()
-    await api2.login_admin()
+    api1 = await admin_api(c, 0)
+    api2 = await admin_api(c, 1)
     admin1 = admin_pb2_grpc.AdminServiceStub(api1.channel)
     a, b, x, y = (new_user_id(p) for p in ("a", "b", "x", "y"))
     await api1.register(a, b, x, y)
