@@ -13,9 +13,14 @@ gen_python() {
   rm -rf "$out/parley"
   mkdir -p "$out"
   # grpcio-tools is pinned in requirements, so the output is reproducible.
+  local protos
+  protos=$(cd protos && find parley -name '*.proto' | sort)
   python -m grpc_tools.protoc -Iprotos \
-    --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" \
-    $(cd protos && find parley -name '*.proto' | sort)
+    --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" $protos
+  # The contract with its comments, which the generated modules lack: the
+  # server's reflection serves it (server/parley/api/reflection.py).
+  python -m grpc_tools.protoc -Iprotos --include_imports --include_source_info \
+    --descriptor_set_out="$out/parley/contract.binpb" $protos
 }
 
 gen_optional() {
