@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full bench-cluster clean
+.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
 
 $(STAMP): requirements-dev.txt pyproject.toml gen/python/pyproject.toml $(wildcard clients/python/pyproject.toml)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ gen-check: install
 
 proto-check: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/proto-check.sh
+
+# At a release only: records the contract as released, the baseline that
+# `make proto-check` holds every later change to (additions pass, breaks fail).
+proto-baseline: install
+	$(BIN)/buf build --exclude-source-info -o protos/baseline/parley-v1.binpb
 
 services:
 	scripts/services.sh start

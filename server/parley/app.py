@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.admin import AdminServicer
@@ -25,6 +24,7 @@ from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
+from parley.api.reflection import add_reflection
 from parley.api.relations import RelationServicer
 from parley.api.users import UserServicer
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
@@ -398,13 +398,10 @@ async def start_app(settings: Settings) -> App:
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(core.authn, core.admin, core.statistics, core.presence), server
     )
-    reflection.enable_server_reflection(
-        (
-            *SERVICE_NAMES,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ),
+    add_reflection(
         server,
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
+        extra=[health_pb2.DESCRIPTOR],
     )
     port = server.add_insecure_port(settings.listen)
     if port == 0:
