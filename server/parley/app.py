@@ -180,7 +180,9 @@ async def build_core(settings: Settings) -> Core:
     await tokens.load()
     users = Users(stores.users)
     await users.load()
-    registry = Registry(settings.auth.multi_login_policy)
+    registry = Registry(
+        settings.auth.multi_login_policy, settings.limits.presence_watches_per_stream
+    )
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
     if cluster is not None:
@@ -290,6 +292,7 @@ def _runtime_figures(core: Core) -> dict[str, float]:
     return {
         "parley_streams_open": len(core.registry),
         "parley_online_users": core.registry.online_users(),
+        "parley_presence_watched_users": core.registry.watched_users(),
         "parley_hook_queue_depth": core.hooks.queue_depth() if core.hooks else 0,
         "parley_commit_batches": core.commit.batches,
         "parley_commit_writes": core.commit.items,

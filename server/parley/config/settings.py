@@ -49,6 +49,9 @@ class LimitSettings(BaseModel):
     # At the bound the gateway stops reading frames, so HTTP/2 flow control
     # pushes back on the senders instead of server memory growing.
     max_inflight_sends: int = 4096
+    # Users one stream may watch the presence of; the registry's watcher
+    # sets are bounded by open streams times this.
+    presence_watches_per_stream: int = 1000
     auth_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 30.0
     idle_timeout_seconds: float = 90.0

@@ -130,6 +130,7 @@ class RuntimeCollector(Collector):
         gauges = {
             "parley_streams_open": "Open device streams.",
             "parley_online_users": "Users with at least one open stream.",
+            "parley_presence_watched_users": "Users whose presence a stream here watches.",
             "parley_hook_queue_depth": "After-hook calls waiting in the queue.",
         }
         counters = {
