@@ -77,6 +77,23 @@ class GroupSettings(BaseModel):
     cached_groups: int = 10_000
 
 
+class CacheSettings(BaseModel):
+    """Entries kept per in-memory cache (the least recently used go first).
+    Each is a copy of what the database holds, so a smaller cache costs
+    queries, never a wrong answer. Group members: `groups.cached_groups`."""
+
+    # User ids known to exist (recipients of sends, users given tokens).
+    known_users: int = 100_000
+    # Users whose friend and blacklist sets are kept, for the single-chat send rule.
+    relation_users: int = 100_000
+    # Acks of recent sends, so a resend is answered without a query.
+    recent_acks: int = 100_000
+    # Delivery cursors (user, conversation) last reported, so a repeated ack costs nothing.
+    delivery_cursors: int = 200_000
+    # Users whose daily activity was written lately (one users-row update a minute each).
+    active_users: int = 200_000
+
+
 class HookSettings(BaseModel):
     """Webhooks to the app server (parley.hooks). No url: no hooks, and the
     send path pays one `if` for them."""
@@ -161,6 +178,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     messages: MessageSettings = Field(default_factory=MessageSettings)
     groups: GroupSettings = Field(default_factory=GroupSettings)
+    caches: CacheSettings = Field(default_factory=CacheSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     hooks: HookSettings = Field(default_factory=HookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

@@ -88,7 +88,7 @@ class Messages:
         self.policy: SendPolicy = policy or OpenPolicy()
         self._inflight: dict[tuple[str, str], asyncio.Future[message_pb2.SendAck]] = {}
         self._recent: OrderedDict[tuple[str, str], message_pb2.SendAck] = OrderedDict()
-        self._recent_cap = 100_000
+        self._recent_cap = settings.caches.recent_acks
         # Webhooks of the send path; None (no hooks configured) costs one `if`.
         self.hooks: SendHooks | None = None
         # Cluster mode: the log de-duplicates resends for a window only, so a

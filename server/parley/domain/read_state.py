@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from parley.bounded import LruDict
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
 from parley.domain.conversation_log import ConversationLog
@@ -18,12 +19,15 @@ ST = common_pb2.SessionType
 
 
 class ReadState:
-    def __init__(self, access: Access, log: ConversationLog, sync: Sync) -> None:
+    def __init__(
+        self, access: Access, log: ConversationLog, sync: Sync, cursors: int = 200_000
+    ) -> None:
         self.access = access
         self.log = log
         self.sync = sync
         # Highest delivered seq already reported, so repeated acks cost nothing.
-        self._delivered: dict[tuple[str, str], int] = {}
+        # One forgotten costs a redundant write: the stored cursor only rises.
+        self._delivered: LruDict[tuple[str, str], int] = LruDict(cursors)
 
     async def mark_read(
         self, user_id: str, conversation_id: str, seq: int, exclude: object | None = None
@@ -66,11 +70,11 @@ class ReadState:
             raise invalid("delivered_seq must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         ref = await self.access.readable(conversation_id, user_id)
         key = (user_id, conversation_id)
-        if seq <= self._delivered.get(key, 0):
+        if seq <= (self._delivered.get(key) or 0):
             return
         top = await self.log.seqs.visible_max(conversation_id)
         seq = min(seq, top)
-        if seq <= self._delivered.get(key, 0):
+        if seq <= (self._delivered.get(key) or 0):
             return
         self._delivered[key] = seq
         batch = WriteBatch()

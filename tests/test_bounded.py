@@ -1,0 +1,84 @@
+"""The bounded maps of parley.bounded."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parley.bounded import Generations, LruDict, LruSet
+
+
+def test_lru_dict_drops_the_least_recently_used() -> None:
+    d: LruDict[str, int] = LruDict(3)
+    for i, k in enumerate("abc"):
+        d[k] = i
+    assert d.get("a") == 0  # read: now the most recent
+    assert "b" in d  # so is b
+    assert d.put("d", 3) == ("c", 2)
+    assert len(d) == 3 and list(d) == ["a", "b", "d"]
+    assert d.peek("a") == 0 and list(d) == ["a", "b", "d"]  # peek keeps the order
+    d["a"] = 9  # a write counts as use
+    d["e"] = 4
+    assert list(d) == ["d", "a", "e"]
+    assert d.pop("a") == 9 and d.pop("zz") is None
+    assert d.get("missing") is None and d.get("missing", 7) == 7
+
+
+def test_lru_dict_needs_room() -> None:
+    with pytest.raises(ValueError):
+        LruDict(0)
+
+
+def test_lru_set_keeps_at_most_cap_members() -> None:
+    s: LruSet[int] = LruSet(100)
+    s.update(range(1000))
+    assert len(s) == 100
+    assert 999 in s and 899 not in s
+    s.discard(999)
+    assert 999 not in s
+
+
+def test_generations_hold_at_most_cap_keys() -> None:
+    g: Generations[str] = Generations(10)
+    for i in range(1000):
+        g.bump(f"k{i}")
+    assert len(g) == 10
+
+
+# A load of `key` starts (reads its stamp), a change bumps a key, a load ends.
+_ops = st.lists(
+    st.tuples(st.sampled_from(["start", "bump", "end"]), st.integers(0, 3)), max_size=60
+)
+
+
+@settings(max_examples=500)
+@given(_ops, st.integers(1, 3))
+def test_a_load_that_raced_a_change_never_looks_current(
+    ops: list[tuple[str, int]], cap: int
+) -> None:
+    """Whatever was pushed out meanwhile: a load of a key changed after the
+    load started never reads as current (it would cache a stale copy)."""
+    g: Generations[int] = Generations(cap)
+    loads: dict[int, tuple[int, bool]] = {}  # key -> (stamp read, changed since)
+    for op, key in ops:
+        if op == "start":
+            loads[key] = (g.of(key), False)
+        elif op == "bump":
+            g.bump(key)
+            if key in loads:
+                loads[key] = (loads[key][0], True)
+        elif key in loads:
+            stamp, changed = loads.pop(key)
+            if changed:
+                assert g.of(key) != stamp
+        assert len(g) <= cap
+
+
+def test_an_unchanged_key_reads_as_current() -> None:
+    g: Generations[str] = Generations(2)
+    g.bump("a")
+    start = g.of("a")
+    assert g.of("a") == start
+    fresh = g.of("never-changed")
+    assert g.of("never-changed") == fresh
