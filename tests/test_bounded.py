@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parley.bounded import Generations, LruDict, LruSet
+from parley.bounded import ExpiringSet, Generations, LruDict, LruSet, sizes
+from parley.clock import now_ms
 
 
 def test_lru_dict_drops_the_least_recently_used() -> None:
@@ -82,3 +85,28 @@ def test_an_unchanged_key_reads_as_current() -> None:
     assert g.of("a") == start
     fresh = g.of("never-changed")
     assert g.of("never-changed") == fresh
+
+
+def test_expiring_set_sweeps_expired_members_as_it_grows() -> None:
+    s: ExpiringSet[int] = ExpiringSet()
+    past, future = now_ms() - 1, now_ms() + 3_600_000
+    s.add(-1, future)
+    s.add(-1, past)  # a second add never shortens a member's life
+    for i in range(10 * ExpiringSet.SWEEP_MIN):
+        s.add(i, past)
+    assert len(s) < ExpiringSet.SWEEP_MIN
+    assert -1 in s
+    s.sweep()
+    assert list(s) == [-1]
+
+
+def test_named_maps_are_counted_while_they_live() -> None:
+    name = f"test-{id(object())}"
+    a: LruDict[int, int] = LruDict(2, name)
+    b: LruSet[int] = LruSet(5, name)
+    a[1] = 1
+    b.update([1, 2, 3])
+    assert sizes()[name] == 4
+    del a, b
+    gc.collect()
+    assert name not in sizes()

@@ -1,28 +1,54 @@
 """Maps whose size has a ceiling: what the process keeps per user or per id
-must not grow with the number of ids it has ever seen. Each holds what a
-database read could give again, so dropping the least recently used entry
-costs a query, never a wrong answer."""
+must not grow with the number of ids it has ever seen. The LRU ones hold what
+a database read could give again, so dropping the least recently used entry
+costs a query, never a wrong answer. Named maps are counted by `sizes()` (the
+`parley_cache_entries` gauge)."""
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sized
 from typing import Generic, TypeVar
+
+from parley.clock import now_ms
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+# Weak: the maps of a stopped server (tests run several) drop out. A list,
+# as dicts (tracked too) cannot be weak keys.
+_tracked: list[tuple[str, weakref.ref[Sized]]] = []
+
+
+def track(name: str, sized: Sized) -> None:
+    """Counts `sized` under `name` in sizes()."""
+    _tracked[:] = [(n, ref) for n, ref in _tracked if ref() is not None]
+    _tracked.append((name, weakref.ref(sized)))
+
+
+def sizes() -> dict[str, int]:
+    """Entries per tracked name, summed over the live maps of that name."""
+    out: dict[str, int] = {}
+    for name, ref in _tracked:
+        sized = ref()
+        if sized is not None:
+            out[name] = out.get(name, 0) + len(sized)
+    return out
 
 
 class LruDict(Generic[K, V]):
     """At most `cap` entries; past it the least recently read or written goes."""
 
-    __slots__ = ("_cap", "_data")
+    __slots__ = ("__weakref__", "_cap", "_data")
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, name: str = "") -> None:
         if cap < 1:
             raise ValueError("an LruDict holds at least one entry")
         self._cap = cap
         self._data: OrderedDict[K, V] = OrderedDict()
+        if name:
+            track(name, self)
 
     @property
     def cap(self) -> int:
@@ -77,10 +103,12 @@ class LruDict(Generic[K, V]):
 class LruSet(Generic[K]):
     """A set of at most `cap` members; past it the least recently seen goes."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("__weakref__", "_items")
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, name: str = "") -> None:
         self._items: LruDict[K, None] = LruDict(cap)
+        if name:
+            track(name, self)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -108,10 +136,10 @@ class Generations(Generic[K]):
     pushed out sees a higher stamp than it started with, and is not cached; a
     push-out alone can only make a load look stale (one more query)."""
 
-    __slots__ = ("_clock", "_floor", "_stamps")
+    __slots__ = ("__weakref__", "_clock", "_floor", "_stamps")
 
-    def __init__(self, cap: int) -> None:
-        self._stamps: LruDict[K, int] = LruDict(cap)
+    def __init__(self, cap: int, name: str = "") -> None:
+        self._stamps: LruDict[K, int] = LruDict(cap, name)
         self._clock = 0
         self._floor = 0
 
@@ -128,3 +156,40 @@ class Generations(Generic[K]):
         out = self._stamps.put(key, self._clock)
         if out is not None:
             self._floor = out[1]
+
+
+class ExpiringSet(Generic[K]):
+    """Members that matter until their expiry (Unix ms) and are dropped after
+    it. Expired members are swept when the set has doubled since the last
+    sweep, so a sweep costs O(1) per member added."""
+
+    __slots__ = ("__weakref__", "_expiry", "_sweep_at")
+
+    SWEEP_MIN = 1024
+
+    def __init__(self, name: str = "") -> None:
+        self._expiry: dict[K, int] = {}
+        self._sweep_at = self.SWEEP_MIN
+        if name:
+            track(name, self)
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._expiry)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._expiry
+
+    def add(self, key: K, expire_ms: int) -> None:
+        """Adds the member; a second add never shortens its life."""
+        self._expiry[key] = max(expire_ms, self._expiry.get(key, expire_ms))
+        if len(self._expiry) >= self._sweep_at:
+            self.sweep()
+
+    def sweep(self) -> None:
+        now = now_ms()
+        # A new dict: deleting in place would keep the grown table.
+        self._expiry = {k: e for k, e in self._expiry.items() if e >= now}
+        self._sweep_at = max(self.SWEEP_MIN, 2 * len(self._expiry))

@@ -17,7 +17,7 @@ from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.config.settings import CacheSettings, GroupSettings
 from parley.domain.stats import DAYS_CACHED, MAX_DAYS, day_string
-from parley.domain.tokens import Identity
+from parley.domain.tokens import Identity, TokenService
 from parley.errors import ParleyError
 from parley.msg.v1 import message_pb2
 from parley.user.v1 import user_pb2
@@ -106,18 +106,18 @@ async def test_revocations_of_expired_tokens_are_dropped(app: App) -> None:
         tokens._peer_revoked({"jti": uuid.uuid4().hex, "expire_ms": past})
     assert len(tokens._revoked) < 1024 + len(live)
     assert all(i.jti in tokens._revoked for i in live)
-    tokens.prune()
+    tokens._revoked.sweep()
     assert set(tokens._revoked) == {i.jti for i in live}
     # A revoked live token stays refused: issue a real one and revoke it.
     token, _ = tokens.issue("live", 1, 3600, admin=False)
     await tokens.revoke(tokens.verify(token))
-    tokens.prune()
+    tokens._revoked.sweep()
     with pytest.raises(ParleyError):
         tokens.verify(token)
     # What a restart loads: the live revocations with their expiry, no dead ones.
-    tokens._revoked.clear()
-    await tokens.load()
-    assert len(tokens._revoked) == len(live) + 1
+    restarted = TokenService(app.core.stores.tokens, "key")
+    await restarted.load()
+    assert len(restarted._revoked) == len(live) + 1
 
 
 async def test_cached_statistics_days_are_bounded(app: App) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from parley.bounded import Generations
+from parley.bounded import Generations, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -173,10 +173,13 @@ class Groups:
         self.users = users
         self.log = log
         self._cache: OrderedDict[str, GroupState] = OrderedDict()
+        track("groups", self._cache)
         self._loading: dict[str, asyncio.Future[GroupState | None]] = {}
         # Bumped by every committed change: a load that read the group before
         # the change must not install what it read.
-        self._gen: Generations[str] = Generations(settings.groups.cached_groups)
+        self._gen: Generations[str] = Generations(
+            settings.groups.cached_groups, "group_change_stamps"
+        )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS

@@ -27,7 +27,7 @@ class ReadState:
         self.sync = sync
         # Highest delivered seq already reported, so repeated acks cost nothing.
         # One forgotten costs a redundant write: the stored cursor only rises.
-        self._delivered: LruDict[tuple[str, str], int] = LruDict(cursors)
+        self._delivered: LruDict[tuple[str, str], int] = LruDict(cursors, "delivery_cursors")
 
     async def mark_read(
         self, user_id: str, conversation_id: str, seq: int, exclude: object | None = None

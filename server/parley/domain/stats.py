@@ -13,7 +13,7 @@ import datetime as dt
 from collections import OrderedDict
 
 from parley.admin.v1 import admin_pb2
-from parley.bounded import LruDict
+from parley.bounded import LruDict, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.commit import CommitQueue
@@ -85,6 +85,7 @@ class StatsRecorder:
         # user -> when their activity and last-active time were last written:
         # a busy sender costs one users-row update a minute, not one per message.
         self._written: OrderedDict[str, int] = OrderedDict()
+        track("active_users", self._written)
 
     def appending(
         self, ref: ConversationRef, msg: message_pb2.Message, batch: WriteBatch, now: int
@@ -146,8 +147,8 @@ class Statistics:
         self._users = users
         # Figures that cannot change any more: users registered before a
         # past midnight, and whole past days.
-        self._before: LruDict[int, int] = LruDict(DAYS_CACHED)
-        self._past: LruDict[int, admin_pb2.DayStatistics] = LruDict(DAYS_CACHED)
+        self._before: LruDict[int, int] = LruDict(DAYS_CACHED, "statistics_days")
+        self._past: LruDict[int, admin_pb2.DayStatistics] = LruDict(DAYS_CACHED, "statistics_days")
 
     async def _users_before(self, day_number: int, today: int) -> int:
         if day_number <= today:

@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 
+from parley.bounded import ExpiringSet
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.peers import NO_PEERS, TOKEN_FLOOR, TOKEN_REVOKED, Peers
@@ -17,7 +18,6 @@ from parley.storage.interfaces import TokenStore
 
 P = common_pb2.Platform
 _ALGO = "HS256"
-_PRUNE_MIN = 1024
 # Expiry of a revocation told by a peer that did not say (kept for good).
 _NEVER = 2**63 - 1
 
@@ -37,10 +37,9 @@ class TokenService:
     def __init__(self, store: TokenStore, signing_key: str) -> None:
         self._store = store
         self._key = signing_key
-        # Revoked token id -> the token's expiry: past it the token fails on
-        # its own, and the entry is dropped at the next prune.
-        self._revoked: dict[str, int] = {}
-        self._prune_at = _PRUNE_MIN
+        # Revoked token ids until the token's expiry: past it the token fails
+        # on its own, so the revocation is swept.
+        self._revoked: ExpiringSet[str] = ExpiringSet("token_revocations")
         # Per (user, platform): as many as users force-logged out (admin calls).
         self._floors: dict[tuple[str, int], int] = {}
         self.peers: Peers = NO_PEERS
@@ -49,7 +48,7 @@ class TokenService:
         # Merged, not replaced: revocations are final and floors only rise,
         # and a change made while this read ran must not be lost.
         for jti, expire_ms in (await self._store.revocations(now_ms())).items():
-            self._add_revoked(jti, expire_ms)
+            self._revoked.add(jti, expire_ms)
         for key, floor in (await self._store.floors()).items():
             self._raise_floor(key, floor)
 
@@ -61,19 +60,7 @@ class TokenService:
         peers.on_resync(self.load)
 
     def _peer_revoked(self, data: dict[str, Any]) -> None:
-        self._add_revoked(str(data["jti"]), int(data.get("expire_ms", _NEVER)))
-
-    def _add_revoked(self, jti: str, expire_ms: int) -> None:
-        self._revoked[jti] = max(expire_ms, self._revoked.get(jti, 0))
-        if len(self._revoked) >= self._prune_at:
-            self.prune()
-
-    def prune(self) -> None:
-        """Drops the revocations of tokens that have expired; runs when the
-        map doubled since the last prune, so it costs O(1) per revocation."""
-        now = now_ms()
-        self._revoked = {j: e for j, e in self._revoked.items() if e >= now}
-        self._prune_at = max(_PRUNE_MIN, 2 * len(self._revoked))
+        self._revoked.add(str(data["jti"]), int(data.get("expire_ms", _NEVER)))
 
     def _peer_floor(self, data: dict[str, Any]) -> None:
         self._raise_floor((str(data["user_id"]), int(data["platform"])), int(data["floor"]))
@@ -128,7 +115,7 @@ class TokenService:
         return ident.issued_ms <= floor
 
     async def revoke(self, ident: Identity) -> None:
-        self._add_revoked(ident.jti, ident.expire_ms)
+        self._revoked.add(ident.jti, ident.expire_ms)
         await self._store.revoke(ident.jti, ident.expire_ms)
         self.peers.tell(TOKEN_REVOKED, {"jti": ident.jti, "expire_ms": ident.expire_ms})
 

@@ -41,7 +41,7 @@ def _check_profile(nickname: str, avatar_url: str, extension: str) -> None:
 class Users:
     def __init__(self, store: UserStore, known_users: int = 100_000) -> None:
         self.store = store
-        self._exists: LruSet[str] = LruSet(known_users)
+        self._exists: LruSet[str] = LruSet(known_users, "known_users")
         self._blocked: set[str] = set()
         self.peers: Peers = NO_PEERS
 

@@ -15,6 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from parley import bounded
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 _LATENCY_BUCKETS = (
@@ -144,3 +146,11 @@ class RuntimeCollector(Collector):
         for name, doc in counters.items():
             if name in values:
                 yield CounterMetricFamily(name, doc, value=values[name])
+        caches = GaugeMetricFamily(
+            "parley_cache_entries",
+            "Entries in each bounded in-memory map (sizes: the [caches] settings).",
+            labels=["cache"],
+        )
+        for cache, n in sorted(bounded.sizes().items()):
+            caches.add_metric([cache], n)
+        yield caches
