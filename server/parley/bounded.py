@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Sized
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from parley.clock import now_ms
 
@@ -65,6 +65,12 @@ class LruDict(Generic[K, V]):
             self._data.move_to_end(key)  # type: ignore[arg-type]
             return True
         return False
+
+    @overload
+    def get(self, key: K) -> V | None: ...
+
+    @overload
+    def get(self, key: K, default: V) -> V: ...
 
     def get(self, key: K, default: V | None = None) -> V | None:
         found = self._data.get(key, default)

@@ -70,11 +70,11 @@ class ReadState:
             raise invalid("delivered_seq must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         ref = await self.access.readable(conversation_id, user_id)
         key = (user_id, conversation_id)
-        if seq <= (self._delivered.get(key) or 0):
+        if seq <= self._delivered.get(key, 0):
             return
         top = await self.log.seqs.visible_max(conversation_id)
         seq = min(seq, top)
-        if seq <= (self._delivered.get(key) or 0):
+        if seq <= self._delivered.get(key, 0):
             return
         self._delivered[key] = seq
         batch = WriteBatch()
