@@ -38,21 +38,18 @@ def sizes() -> dict[str, int]:
 
 
 class LruDict(Generic[K, V]):
-    """At most `cap` entries; past it the least recently read or written goes."""
+    """At most `cap` entries; past it the least recently read or written goes.
+    A cap of 0 holds nothing (caching off)."""
 
     __slots__ = ("__weakref__", "_cap", "_data")
 
     def __init__(self, cap: int, name: str = "") -> None:
-        if cap < 1:
-            raise ValueError("an LruDict holds at least one entry")
+        if cap < 0:
+            raise ValueError("an LruDict's cap cannot be negative")
         self._cap = cap
         self._data: OrderedDict[K, V] = OrderedDict()
         if name:
             track(name, self)
-
-    @property
-    def cap(self) -> int:
-        return self._cap
 
     def __len__(self) -> int:
         return len(self._data)

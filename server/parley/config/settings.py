@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -51,7 +51,7 @@ class LimitSettings(BaseModel):
     max_inflight_sends: int = 4096
     # Users one stream may watch the presence of; the registry's watcher
     # sets are bounded by open streams times this.
-    presence_watches_per_stream: int = 1000
+    presence_watches_per_stream: Annotated[int, Field(ge=0)] = 1000
     auth_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 30.0
     idle_timeout_seconds: float = 90.0
@@ -83,15 +83,15 @@ class CacheSettings(BaseModel):
     queries, never a wrong answer. Group members: `groups.cached_groups`."""
 
     # User ids known to exist (recipients of sends, users given tokens).
-    known_users: int = 100_000
+    known_users: Annotated[int, Field(ge=0)] = 100_000
     # Users whose friend and blacklist sets are kept, for the single-chat send rule.
-    relation_users: int = 100_000
+    relation_users: Annotated[int, Field(ge=0)] = 100_000
     # Acks of recent sends, so a resend is answered without a query.
-    recent_acks: int = 100_000
+    recent_acks: Annotated[int, Field(ge=0)] = 100_000
     # Delivery cursors (user, conversation) last reported, so a repeated ack costs nothing.
-    delivery_cursors: int = 200_000
+    delivery_cursors: Annotated[int, Field(ge=0)] = 200_000
     # Users whose daily activity was written lately (one users-row update a minute each).
-    active_users: int = 200_000
+    active_users: Annotated[int, Field(ge=0)] = 200_000
 
 
 class HookSettings(BaseModel):
