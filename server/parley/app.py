@@ -178,9 +178,11 @@ async def build_core(settings: Settings) -> Core:
     commit.start()
     tokens = TokenService(token_store, settings.auth.token_secret)
     await tokens.load()
-    users = Users(stores.users)
+    users = Users(stores.users, settings.caches.known_users)
     await users.load()
-    registry = Registry(settings.auth.multi_login_policy)
+    registry = Registry(
+        settings.auth.multi_login_policy, settings.limits.presence_watches_per_stream
+    )
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
     if cluster is not None:
@@ -203,12 +205,14 @@ async def build_core(settings: Settings) -> Core:
         # Older than half the log's duplicate window: maybe past it.
         messages.find_stored = message_store.find_by_client_ids
         messages.old_resend_ms = int(cluster.cfg.duplicate_window_seconds * 500)
-    relations = Relations(settings, SqlRelationStore(stores.engine), users, log_)
+    relations = Relations(
+        settings, SqlRelationStore(stores.engine), users, log_, settings.caches.relation_users
+    )
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
     access.groups = groups
     messages.policy = SendRules(relations, groups)
     sync = Sync(access, seqs, message_store, stores.conversations)
-    read_state = ReadState(access, log_, sync)
+    read_state = ReadState(access, log_, sync, settings.caches.delivery_cursors)
     edits = Edits(settings, log_, message_store)
     conversations = Conversations(log_, sync)
     presence = Presence(
@@ -266,7 +270,7 @@ async def build_core(settings: Settings) -> Core:
 async def _attach_operations(core: Core) -> None:
     """Statistics recording, webhooks and the operator services."""
     settings, registry = core.settings, core.registry
-    recorder = StatsRecorder(core.commit)
+    recorder = StatsRecorder(core.commit, remembered=settings.caches.active_users)
     core.log.observer = recorder
     registry.on_connect = lambda session: recorder.connected(session.user_id)
     hooks = Hooks(settings.hooks, settings.node_id)
@@ -290,6 +294,7 @@ def _runtime_figures(core: Core) -> dict[str, float]:
     return {
         "parley_streams_open": len(core.registry),
         "parley_online_users": core.registry.online_users(),
+        "parley_presence_watched_users": core.registry.watched_users(),
         "parley_hook_queue_depth": core.hooks.queue_depth() if core.hooks else 0,
         "parley_commit_batches": core.commit.batches,
         "parley_commit_writes": core.commit.items,

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from parley.bounded import Generations, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -172,10 +173,13 @@ class Groups:
         self.users = users
         self.log = log
         self._cache: OrderedDict[str, GroupState] = OrderedDict()
+        track("groups", self._cache)
         self._loading: dict[str, asyncio.Future[GroupState | None]] = {}
         # Bumped by every committed change: a load that read the group before
         # the change must not install what it read.
-        self._gen: dict[str, int] = {}
+        self._gen: Generations[str] = Generations(
+            settings.groups.cached_groups, "group_change_stamps"
+        )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
@@ -217,7 +221,7 @@ class Groups:
         """After a change is stored: `st` (changed in place by the caller) is
         the truth, whatever a concurrent load read."""
         gid = st.row.group_id
-        self._gen[gid] = self._gen.get(gid, 0) + 1
+        self._gen.bump(gid)
         if st.stale:
             self._cache.pop(gid, None)
         else:
@@ -225,12 +229,12 @@ class Groups:
         self.peers.tell(GROUP_CHANGED, {"group_id": gid})
 
     async def _load(self, group_id: str) -> GroupState | None:
-        gen = self._gen.get(group_id, 0)
+        gen = self._gen.of(group_id)
         loaded = await self.store.load_group(group_id)
         if loaded is None:
             return None
         st = GroupState(*loaded)
-        if self._gen.get(group_id, 0) == gen:
+        if self._gen.of(group_id) == gen:
             self._install(group_id, st)
         return st
 
@@ -270,7 +274,7 @@ class Groups:
         self.peers.tell(GROUP_CHANGED, {"group_id": group_id})
 
     def _forget(self, group_id: str) -> None:
-        self._gen[group_id] = self._gen.get(group_id, 0) + 1
+        self._gen.bump(group_id)
         self._cache.pop(group_id, None)
 
     # -- permission checks ------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from parley.bounded import LruDict
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
 from parley.domain.conversation_log import ConversationLog
@@ -18,12 +19,15 @@ ST = common_pb2.SessionType
 
 
 class ReadState:
-    def __init__(self, access: Access, log: ConversationLog, sync: Sync) -> None:
+    def __init__(
+        self, access: Access, log: ConversationLog, sync: Sync, cursors: int = 200_000
+    ) -> None:
         self.access = access
         self.log = log
         self.sync = sync
         # Highest delivered seq already reported, so repeated acks cost nothing.
-        self._delivered: dict[tuple[str, str], int] = {}
+        # One forgotten costs a redundant write: the stored cursor only rises.
+        self._delivered: LruDict[tuple[str, str], int] = LruDict(cursors, "delivery_cursors")
 
     async def mark_read(
         self, user_id: str, conversation_id: str, seq: int, exclude: object | None = None

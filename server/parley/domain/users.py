@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 
+from parley.bounded import LruSet
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.peers import NO_PEERS, USER_BLOCKED, Peers
@@ -38,9 +39,9 @@ def _check_profile(nickname: str, avatar_url: str, extension: str) -> None:
 
 
 class Users:
-    def __init__(self, store: UserStore) -> None:
+    def __init__(self, store: UserStore, known_users: int = 100_000) -> None:
         self.store = store
-        self._exists: set[str] = set()
+        self._exists: LruSet[str] = LruSet(known_users, "known_users")
         self._blocked: set[str] = set()
         self.peers: Peers = NO_PEERS
 
@@ -93,7 +94,7 @@ class Users:
                 R.ERROR_REASON_USER_EXISTS,
                 f"user {e.args[0]} already exists",
             ) from e
-        self._exists |= seen
+        self._exists.update(seen)
 
     async def exists(self, user_id: str) -> bool:
         if user_id in self._exists:
