@@ -250,6 +250,9 @@ async def test_every_rpc_answers_every_caller_as_the_table_says(
     assert served - set(RPCS) == set(), "RPCs without a rule in api/policy.py"
     assert set(RPCS) - served == set(), "rules for RPCs the server does not serve"
     assert {f.name for f in frame.oneofs_by_name["body"].fields} == set(FRAMES)
+    for rule in (*RPCS.values(), *FRAMES.values()):
+        # Inside a conversation the domain's rules table decides: name its action.
+        assert (rule.action is not None) == (rule.target in (Target.CONVERSATION, Target.MESSAGE))
 
     callers = await new_callers(api, server)
     wrong: list[str] = []
