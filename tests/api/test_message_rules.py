@@ -27,7 +27,7 @@ from tests.api.social import (
     send_group,
     users,
 )
-from tests.harness import ST, Api, Device, bearer, pull_all
+from tests.harness import ST, Api, Device, ServerProcess, bearer, pull_all
 
 C = grpc.StatusCode
 R = common_pb2.ErrorReason
@@ -180,3 +180,50 @@ async def test_typing_does_not_cross_a_blacklist(api: Api) -> None:
     assert seen.typing.user_id == b
     for d in (a_dev, b_dev):
         await d.close()
+
+
+async def test_window_and_friendship_bind_the_sender_not_moderators(
+    fresh_server: ServerProcess,
+) -> None:
+    """With a zero revoke window, the sender cannot revoke but the group's
+    admin still can; in friends-only mode an edit to a former friend is
+    refused like a send."""
+    fresh_server.env.update(
+        {"PARLEY_MESSAGES__REVOKE_WINDOW_SECONDS": "0", "PARLEY_MESSAGES__FRIENDS_ONLY": "true"}
+    )
+    await asyncio.to_thread(fresh_server.start)
+    api = Api(fresh_server.address, fresh_server.admin_secret)
+    await api.login_admin()
+    s = Social(api)
+    owner, m = await users(api, 2)
+    info = await create(s, owner, [m])
+    mine = await send_group(api, m[1], info.group_id, "too late to take back")
+    await asyncio.sleep(0.01)
+    await expect_error(
+        revoke(api, m[1], info.conversation_id, mine.seq),
+        C.FAILED_PRECONDITION,
+        "ERROR_REASON_REVOKE_WINDOW_PASSED",
+    )
+    await revoke(api, owner[1], info.conversation_id, mine.seq)
+
+    await s.relations.ApplyFriend(
+        rel.ApplyFriendRequest(to_user_id=m[0]), metadata=bearer(owner[1])
+    )
+    await s.relations.RespondFriendApplication(
+        rel.RespondFriendApplicationRequest(from_user_id=owner[0], accept=True),
+        metadata=bearer(m[1]),
+    )
+    om = message_pb2.OutgoingMessage(
+        client_msg_id=uuid.uuid4().hex, session_type=ST.SESSION_TYPE_SINGLE, recv_id=m[0]
+    )
+    om.content.text.text = "while friends"
+    ack = (
+        await api.msg.SendMessage(msg_pb2.SendMessageRequest(message=om), metadata=bearer(owner[1]))
+    ).ack
+    await s.relations.DeleteFriend(rel.DeleteFriendRequest(user_id=m[0]), metadata=bearer(owner[1]))
+    await expect_error(
+        edit(api, owner[1], ack.conversation_id, ack.seq, "after the friendship"),
+        C.PERMISSION_DENIED,
+        "ERROR_REASON_NOT_FRIENDS",
+    )
+    await api.close()
