@@ -21,6 +21,7 @@ from tests.api.social import (
     delete,
     device,
     edit,
+    events,
     expect_error,
     next_event,
     revoke,
@@ -32,6 +33,7 @@ from tests.harness import ST, Api, Device, ServerProcess, bearer, pull_all
 C = grpc.StatusCode
 R = common_pb2.ErrorReason
 MS = message_pb2.MessageStatus
+MA = notification_pb2.MessageActor
 FOR_EVERYONE = msg_pb2.DeleteScope.DELETE_SCOPE_FOR_EVERYONE
 FOR_ME = msg_pb2.DeleteScope.DELETE_SCOPE_FOR_ME
 
@@ -157,10 +159,7 @@ async def test_a_dismissed_group_is_read_only_history(api: Api) -> None:
     # The operator may still take content down.
     await revoke(api, api.admin_token, cid, mine.seq)
     ev = await next_event(m_dev, "message_revoked")
-    assert (
-        ev.notification.message_revoked.revoked_as
-        == notification_pb2.MessageActor.MESSAGE_ACTOR_ADMIN
-    )
+    assert ev.notification.message_revoked.revoked_as == MA.MESSAGE_ACTOR_ADMIN
     await m_dev.close()
 
 
@@ -205,6 +204,12 @@ async def test_window_and_friendship_bind_the_sender_not_moderators(
         "ERROR_REASON_REVOKE_WINDOW_PASSED",
     )
     await revoke(api, owner[1], info.conversation_id, mine.seq)
+    # The owner's own message, past the window: removed as the group's owner.
+    theirs = await send_group(api, owner[1], info.group_id, "the owner's")
+    await asyncio.sleep(0.01)
+    await revoke(api, owner[1], info.conversation_id, theirs.seq)
+    ev = (await events(api, m[1], info.conversation_id))[-1]
+    assert ev.notification.message_revoked.revoked_as == MA.MESSAGE_ACTOR_GROUP_OWNER
 
     await s.relations.ApplyFriend(
         rel.ApplyFriendRequest(to_user_id=m[0]), metadata=bearer(owner[1])

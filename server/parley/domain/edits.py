@@ -54,6 +54,7 @@ class Edits:
             uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
         msgs = []
         acting: int = MA.MESSAGE_ACTOR_SENDER
+        window = self.settings.messages.revoke_window_seconds * 1000
         for seq in seqs:
             row = await self.store.get_one(conversation_id, seq)
             if row is None or row.status == MS.MESSAGE_STATUS_DELETED or (uc and seq < uc.min_seq):
@@ -64,17 +65,19 @@ class Edits:
             sender_seat = None
             if standing.seat is not None and msg.sender_id != ident.user_id:
                 sender_seat = await access.groups.seat(ref.group_id, msg.sender_id)
+            age = now_ms() - msg.server_time_ms
+            in_window = not RULES[action].window or age <= window
             who = actor(
-                action, ident.user_id, ident.is_admin, msg.sender_id, standing.seat, sender_seat
+                action,
+                ident.user_id,
+                ident.is_admin,
+                msg.sender_id,
+                standing.seat,
+                sender_seat,
+                in_window,
             )
             if who != MA.MESSAGE_ACTOR_SENDER:
                 acting = who
-            elif RULES[action].window:
-                window = self.settings.messages.revoke_window_seconds * 1000
-                if now_ms() - msg.server_time_ms > window:
-                    raise precondition(
-                        R.ERROR_REASON_REVOKE_WINDOW_PASSED, "the revoke window has passed"
-                    )
             msgs.append(msg)
         return ref, msgs, acting
 

@@ -21,7 +21,8 @@ The decisions (also in the proto comments of MsgService and MessageActor):
 - Moderation by rank: the owner may revoke or delete any message of the
   group; an admin those of members and former members, not the owner's or
   another admin's (as for kicks and mutes). Moderators are not bound by the
-  sender's revoke window. Edits are the sender's alone.
+  sender's revoke window, also for their own messages. Edits are the
+  sender's alone.
 - An admin token may revoke or delete for everyone any message of any
   conversation; it is in no conversation, so no bar applies to it.
 """
@@ -147,13 +148,17 @@ def actor(
     sender: str,
     caller_seat: GroupSeat | None,
     sender_seat: GroupSeat | None,
+    in_window: bool = True,
 ) -> int:
     """The MessageActor in which `caller` may do `action` to a message of
-    `sender`; raises when they may not. Seats are None outside groups."""
+    `sender`; raises when they may not. Seats are None outside groups. A
+    sender past the revoke window (`in_window` False) may still act as a
+    moderator of the group."""
     moderators = RULES[action].moderators
     if is_admin and Moderator.ADMIN_TOKEN in moderators:
         return MA.MESSAGE_ACTOR_ADMIN
-    if sender == caller and not is_admin:
+    own = sender == caller and not is_admin
+    if own and in_window:
         return MA.MESSAGE_ACTOR_SENDER
     role = caller_seat.role if caller_seat is not None else ROLE.GROUP_ROLE_UNSPECIFIED
     if role == ROLE.GROUP_ROLE_OWNER and Moderator.GROUP_OWNER in moderators:
@@ -165,6 +170,8 @@ def actor(
                 "admins cannot moderate the owner's or other admins' messages",
             )
         return MA.MESSAGE_ACTOR_GROUP_ADMIN
+    if own:
+        raise precondition(R.ERROR_REASON_REVOKE_WINDOW_PASSED, "the revoke window has passed")
     raise denied(
         R.ERROR_REASON_NOT_MESSAGE_SENDER, f"only the sender may {action.replace('_', ' ')}"
     )
