@@ -24,6 +24,7 @@ from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
+from parley.api.policy import PolicyInterceptor, check_covers
 from parley.api.reflection import add_reflection
 from parley.api.relations import RelationServicer
 from parley.api.users import UserServicer
@@ -210,7 +211,8 @@ async def build_core(settings: Settings) -> Core:
     )
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
     access.groups = groups
-    messages.policy = SendRules(relations, groups)
+    access.peers = relations
+    messages.policy = SendRules(access, groups)
     sync = Sync(access, seqs, message_store, stores.conversations)
     read_state = ReadState(access, log_, sync, settings.caches.delivery_cursors)
     edits = Edits(settings, log_, message_store)
@@ -282,6 +284,7 @@ async def _attach_operations(core: Core) -> None:
     registry.on_presence = presence_hook(hooks, core.presence)
     core.relations.hooks = hooks
     core.groups.hooks = hooks
+    core.edits.hooks = hooks
     core.hooks = hooks
     core.admin = Admin(
         settings, core.users, registry, core.gateway, core.log, push if push.enabled else None
@@ -365,14 +368,17 @@ class App:
 
 async def start_app(settings: Settings) -> App:
     settings = resolve_secrets(settings)
+    policy = PolicyInterceptor()
     server = grpc.aio.server(
         options=server_options(settings),
-        interceptors=[RequestInterceptor(), DecodingInterceptor()],
+        interceptors=[RequestInterceptor(), policy, DecodingInterceptor()],
     )
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     core = await build_core(settings)
+    check_covers(SERVICE_NAMES)
+    policy.bind(core.authn)
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
         request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString),

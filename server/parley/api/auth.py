@@ -36,7 +36,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def IssueUserToken(
         self, request: auth_pb2.IssueUserTokenRequest, context: Ctx
     ) -> auth_pb2.IssueUserTokenResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         check_user_id(request.user_id)
         if request.platform in (P.PLATFORM_UNSPECIFIED, P.PLATFORM_ADMIN) or (
             request.platform not in P.values()
@@ -56,7 +56,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def ParseToken(
         self, request: auth_pb2.ParseTokenRequest, context: Ctx
     ) -> auth_pb2.ParseTokenResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         ident = self.authn.tokens.verify(request.token)
         return auth_pb2.ParseTokenResponse(
             user_id=ident.user_id,
@@ -69,7 +69,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def ForceLogout(
         self, request: auth_pb2.ForceLogoutRequest, context: Ctx
     ) -> auth_pb2.ForceLogoutResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         check_user_id(request.user_id)
         closed = await self.gateway.logout(request.user_id, request.platform)
         return auth_pb2.ForceLogoutResponse(closed_streams=closed)
@@ -78,7 +78,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def InvalidateToken(
         self, request: auth_pb2.InvalidateTokenRequest, context: Ctx
     ) -> auth_pb2.InvalidateTokenResponse:
-        caller = self.authn.tokens.verify(self.authn._token(context))
+        caller = self.authn.caller(context)
         target = self.authn.tokens.verify(request.token)
         if not caller.is_admin and caller.user_id != target.user_id:
             raise denied(R.ERROR_REASON_PERMISSION_DENIED, "not your token")

@@ -26,18 +26,24 @@ from parley.config import Settings
 from parley.domain.conversation_log import ConversationLog
 from parley.domain.peers import GROUP_CHANGED, NO_PEERS, Peers
 from parley.domain.relations import notify_users
+from parley.domain.rules import Action, GroupSeat
 from parley.domain.users import Users, user_info
 from parley.errors import ParleyError, R, denied, invalid, not_found, precondition
 from parley.group.v1 import group_pb2
 from parley.hooks.client import NO_HOOKS, Hooks
-from parley.ids import check_user_id, group_conversation_id, parse_conversation_id
+from parley.ids import (
+    check_user_id,
+    group_conversation_id,
+    parse_conversation_id,
+    single_conversation_id,
+)
 from parley.msg.v1 import notification_pb2
 from parley.storage.interfaces import GroupStore, MemberBrief
 from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow
 from parley.user.v1 import user_pb2
 
 if TYPE_CHECKING:
-    from parley.domain.relations import Relations
+    from parley.domain.access import Access
 
 ST = common_pb2.SessionType
 ROLE = group_pb2.GroupRole
@@ -320,17 +326,10 @@ class Groups:
 
     # -- the send path and Access -----------------------------------------
 
-    async def check_group(
-        self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
-    ) -> list[str]:
-        """SendPolicy.check_group: returns the live member list to push to."""
+    async def push_list(self, group_id: str, mentioned: Sequence[str] = ()) -> list[str]:
+        """The live member list a send pushes to (the sender was admitted by
+        the rules); every mentioned user must be a member."""
         st = await self.state(group_id)
-        self._active(st)
-        m = self._member(st, sender_id)
-        if m.mute_end_ms and m.mute_end_ms > now_ms():
-            raise denied(R.ERROR_REASON_MUTED, "you are muted in this group")
-        if st.row.status == GS.GROUP_STATUS_MUTED and m.role < ADMIN:
-            raise denied(R.ERROR_REASON_MUTED, "the group is muted")
         for u in mentioned:
             if u not in st.members:
                 raise invalid(
@@ -344,16 +343,20 @@ class Groups:
         except ParleyError:
             return []
 
-    async def check_member(self, group_id: str, user_id: str) -> None:
-        """Access to the group conversation: members, and former members (whose
-        reads read_cap bounds)."""
+    async def seat(self, group_id: str, user_id: str) -> GroupSeat:
+        """GroupAccess.seat: the facts domain/rules.py judges by."""
         st = await self.state(group_id)
-        if user_id not in st.members and user_id not in st.former:
-            raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
-
-    async def check_active(self, group_id: str, user_id: str) -> None:
-        if user_id not in (await self.state(group_id)).members:
-            raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
+        m = st.members.get(user_id)
+        status = st.row.status
+        muted = m is not None and (
+            m.mute_end_ms > now_ms() or (status == GS.GROUP_STATUS_MUTED and m.role < ADMIN)
+        )
+        return GroupSeat(
+            role=m.role if m is not None else ROLE.GROUP_ROLE_UNSPECIFIED,
+            former=user_id in st.former,
+            muted=muted,
+            dismissed=status == GS.GROUP_STATUS_DISMISSED,
+        )
 
     async def read_cap(self, group_id: str, user_id: str) -> int | None:
         st = self._cache.get(group_id)
@@ -905,16 +908,19 @@ class Groups:
 
 
 class SendRules:
-    """Messages.policy: relations rule single chats, groups rule group chats."""
+    """Messages.policy: the rules table admits the sender (domain/rules.py);
+    groups give the members to push to."""
 
-    def __init__(self, relations: Relations, groups: Groups) -> None:
-        self.relations = relations
+    def __init__(self, access: Access, groups: Groups) -> None:
+        self.access = access
         self.groups = groups
 
     async def check_single(self, sender_id: str, recv_id: str) -> None:
-        await self.relations.check_single(sender_id, recv_id)
+        await self.access.admit(Action.SEND, single_conversation_id(sender_id, recv_id), sender_id)
 
     async def check_group(
         self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
     ) -> list[str]:
-        return await self.groups.check_group(sender_id, group_id, mentioned)
+        check_group_id(group_id)
+        await self.access.admit(Action.SEND, group_conversation_id(group_id), sender_id)
+        return await self.groups.push_list(group_id, mentioned)

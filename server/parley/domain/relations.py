@@ -1,4 +1,5 @@
-"""Friends, friend applications and blacklists, and the single-chat send rule.
+"""Friends, friend applications and blacklists: the facts the single-chat
+rules (domain/rules.py) read.
 
 Every change is a typed event in the notification conversation (`n_<user>`) of
 each user it concerns, so an offline device recovers it by the one sync
@@ -106,6 +107,8 @@ class Relations:
         self.store = store
         self.users = users
         self.log = log
+        # Read by Access (domain/rules.py, Bar.NOT_FRIENDS).
+        self.friends_only = settings.messages.friends_only
         self._blocked = SetCache(store.blocked_ids, cache_users, "blacklist_sets")
         self._friends = SetCache(store.friend_ids, cache_users, "friend_sets")
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
@@ -152,16 +155,6 @@ class Relations:
 
     async def has_blocked(self, owner: str, other: str) -> bool:
         return other in await self._blocked.get(owner)
-
-    # -- the send rule ----------------------------------------------------
-
-    async def check_single(self, sender_id: str, recv_id: str) -> None:
-        if sender_id == recv_id:
-            return
-        if await self.has_blocked(recv_id, sender_id):
-            raise denied(R.ERROR_REASON_BLOCKED_BY_USER, "the receiver blocked you")
-        if self.settings.messages.friends_only and not await self.are_friends(sender_id, recv_id):
-            raise denied(R.ERROR_REASON_NOT_FRIENDS, "only friends may message each other")
 
     # -- applications -----------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from parley.api.base import Ctx
+from parley.api.policy import FRAMES, admit
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -24,9 +25,10 @@ from parley.domain.peers import (
     Peers,
 )
 from parley.domain.read_state import ReadState
+from parley.domain.rules import Action
 from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
-from parley.errors import ParleyError, R, denied, exhausted, invalid, unauthenticated, unavailable
+from parley.errors import ParleyError, R, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
@@ -236,15 +238,11 @@ class Gateway:
         if first.WhichOneof("body") != "auth":
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "the first frame must be auth")
         auth = first.auth
-        ident = self.tokens.verify(auth.token)
-        if ident.is_admin:
-            raise denied(R.ERROR_REASON_PERMISSION_DENIED, "admin tokens cannot open a stream")
+        ident = admit(self.tokens.verify(auth.token), FRAMES["auth"].caller, self.users)
         if auth.platform != ident.platform:
             raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "platform does not match the token")
         if not 1 <= len(auth.device_id) <= 128:
             raise invalid("device_id must be 1-128 chars")
-        if self.users.is_blocked(ident.user_id):
-            raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
         session = Session(
             ident,
             ident.user_id,
@@ -308,6 +306,9 @@ class Gateway:
         try:
             if len(rid) > 64:
                 raise invalid("request_id longer than 64 chars")
+            if kind not in FRAMES:
+                # A frame kind without a rule in api/policy.py is refused.
+                raise invalid("unknown frame kind")
             if kind == "send":
                 await self._send(session, rid, frame.send)
             elif kind == "ping":
@@ -388,12 +389,13 @@ class Gateway:
         session.send(out.SerializeToString())
 
     async def _typing(self, session: Session, typing: gateway_pb2.TypingFrame) -> None:
-        ref = await self.read_state.access.writable(typing.conversation_id, session.user_id)
+        access = self.read_state.access
+        ref = (await access.admit(Action.TYPING, typing.conversation_id, session.user_id)).ref
         out = gateway_pb2.ServerFrame()
         out.typing.conversation_id = typing.conversation_id
         out.typing.user_id = session.user_id
         out.typing.typing = typing.typing
-        targets = [u for u in await self.read_state.access.recipients(ref) if u != session.user_id]
+        targets = [u for u in await access.recipients(ref) if u != session.user_id]
         # The log's pusher: typing reaches the members' streams on every node.
         self.read_state.log.pusher.push(targets, out)
 
