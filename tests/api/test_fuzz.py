@@ -34,7 +34,7 @@ NEVER = {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.DEAD
 DEADLINE = 5.0
 EXAMPLES_PER_RPC = 40
 STREAM_EXAMPLES = 200
-BOUNDARY_INTS = (0, 1, -1, 2, 100, 10**9, 10**16, 2**31 - 1, -(2**31), 2**63 - 1, -(2**63))
+BOUNDARY_INTS = (0, 1, -1, 2, 100, 10**9, 10**16, 2**31 - 1, -(2**31), 2**63 - 1, 2**63, -(2**63))
 _INT_RANGES = {
     FD.TYPE_INT32: (-(2**31), 2**31 - 1),
     FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
@@ -68,7 +68,8 @@ def _scalar(f: FD, words: tuple[str, ...]) -> st.SearchStrategy[Any]:
         return st.floats(width=32)
     if f.type == FD.TYPE_BYTES:
         return st.binary(max_size=24)
-    return st.one_of(st.sampled_from(words), st.text(max_size=24))
+    numbers = _ints(-(2**64), 2**64).map(str)
+    return st.one_of(st.sampled_from(words), st.text(max_size=24), numbers)
 
 
 def _field(f: FD, words: tuple[str, ...], depth: int) -> st.SearchStrategy[Any]:
@@ -109,7 +110,7 @@ def _messages(
     value; nesting stops at depth 3."""
     cls = message_factory.GetMessageClass(desc)
     fields = [f for f in desc.fields if depth < 3 or f.type != FD.TYPE_MESSAGE]
-    parts = {f.name: st.one_of(st.none(), _field(f, words, depth)) for f in fields}
+    parts = {f.name: st.none() | _field(f, words, depth) | _field(f, words, depth) for f in fields}
     return st.fixed_dictionaries(parts).map(functools.partial(_build, cls))
 
 

@@ -263,3 +263,23 @@ async def test_frame_size_limit_follows_the_setting(fresh_server: ServerProcess)
         assert ok.ack.seq == 1
     finally:
         await api.close()
+
+
+@pytest.mark.parametrize("page_token", [str(2**63), "9" * 100])
+async def test_page_token_past_any_offset_is_malformed_not_internal(
+    api: Api, page_token: str
+) -> None:
+    _, token = await _user(api)
+    for call in (
+        api.users.SearchUsers(
+            user_pb2.SearchUsersRequest(keyword="u", page={"page_token": page_token}),  # type: ignore[arg-type]
+            metadata=bearer(token),
+        ),
+        api.msg.SearchMessages(
+            msg_pb2.SearchMessagesRequest(keyword="u", page={"page_token": page_token}),  # type: ignore[arg-type]
+            metadata=bearer(token),
+        ),
+    ):
+        err = await _refused(call)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err
+        assert error_reason(err) == "ERROR_REASON_INVALID_ARGUMENT"

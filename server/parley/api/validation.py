@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from parley.config import Settings
@@ -113,23 +113,59 @@ RULES_BY_NAME: dict[str, Rule] = {
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What to check in one field, looked up once per field."""
+class _Field:
+    """One field to check, of a message type's few: fields with nothing to
+    check in them (a text content, a ping) are never read."""
 
+    name: str
     rule: Rule | None
     enum: EnumDescriptor | None
+    # A message inside which something is checked.
     message: bool
-    # Map fields: the entry's value field.
-    map_value: FieldDescriptor | None
+    repeated: bool
+    # Read only when HasField says it is set (messages, oneof members, `optional`).
+    presence: bool
+    # Map fields: the entries' values are checked, as `enum` and `message` say.
+    is_map: bool
+
+
+def _field(f: FieldDescriptor) -> _Field | None:
+    rule = RULES.get(f.full_name) or RULES_BY_NAME.get(f.name)
+    sub = f.message_type
+    if sub is not None and sub.GetOptions().map_entry:
+        value = _field(sub.fields_by_name["value"])
+        if value is None:
+            return None
+        return _Field(f.name, None, value.enum, value.message, True, False, True)
+    enum = f.enum_type
+    message = sub is not None and bool(_plan(sub).fields or _plan(sub).oneofs)
+    if rule is None and enum is None and not message:
+        return None
+    return _Field(f.name, rule, enum, message, f.is_repeated, f.has_presence, False)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The fields to check of one message type."""
+
+    fields: tuple[_Field, ...]
+    # Members of each oneof with something to check; one WhichOneof finds the set one.
+    oneofs: tuple[tuple[str, dict[str, _Field]], ...]
 
 
 @functools.cache
-def _plan(field: FieldDescriptor) -> _Plan:
-    rule = RULES.get(field.full_name) or RULES_BY_NAME.get(field.name)
-    entry = field.message_type
-    if entry is not None and entry.GetOptions().map_entry:
-        return _Plan(rule, None, False, entry.fields_by_name["value"])
-    return _Plan(rule, field.enum_type, entry is not None, None)
+def _plan(desc: Descriptor) -> _Plan:
+    # The contract's messages do not nest themselves, so this ends.
+    fields, oneofs = [], []
+    for group in desc.oneofs:
+        members = {x.name: x for x in map(_field, group.fields) if x is not None}
+        if members:
+            oneofs.append((group.name, members))
+    for f in desc.fields:
+        checked = _field(f) if f.containing_oneof is None else None
+        if checked is not None:
+            fields.append(checked)
+    return _Plan(tuple(fields), tuple(oneofs))
 
 
 class Validator:
@@ -147,31 +183,41 @@ class Validator:
         self._message(request, "")
 
     def _message(self, msg: Message, prefix: str) -> None:
-        for field, value in msg.ListFields():
-            path = prefix + field.name
-            plan = _plan(field)
-            if plan.map_value is not None:
-                self._map(plan.map_value, value, path)
+        plan = _plan(msg.DESCRIPTOR)
+        for group, members in plan.oneofs:
+            name = msg.WhichOneof(group)  # type: ignore[arg-type]
+            if name in members:
+                self._field(msg, members[name], prefix)
+        for f in plan.fields:
+            if f.presence and not msg.HasField(f.name):
                 continue
-            values: Iterable[Any] = value if field.is_repeated else (value,)
-            if plan.rule is not None:
-                self._apply(plan.rule, value, values, path)
-            if plan.enum is not None:
+            self._field(msg, f, prefix)
+
+    def _field(self, msg: Message, f: _Field, prefix: str) -> None:
+        value = getattr(msg, f.name)
+        if value or f.presence:  # a value given (proto3 cannot tell the default from none)
+            path = prefix + f.name
+            if f.is_map:
+                self._map(f, value, path)
+                return
+            values: Iterable[Any] = value if f.repeated else (value,)
+            if f.rule is not None:
+                self._apply(f.rule, value, values, path)
+            if f.enum is not None:
                 for v in values:
-                    _check_enum(plan.enum, v, path)
-            elif plan.message:
-                if field.is_repeated:
+                    _check_enum(f.enum, v, path)
+            elif f.message:
+                if f.repeated:
                     for i, v in enumerate(values):
                         self._message(v, f"{path}[{i}].")
                 else:
                     self._message(value, path + ".")
 
-    def _map(self, value_field: FieldDescriptor, entries: Any, path: str) -> None:
-        plan = _plan(value_field)
+    def _map(self, f: _Field, entries: Any, path: str) -> None:
         for key, v in entries.items():
-            if plan.enum is not None:
-                _check_enum(plan.enum, v, f"{path}[{key!r}]")
-            elif plan.message:
+            if f.enum is not None:
+                _check_enum(f.enum, v, f"{path}[{key!r}]")
+            elif f.message:
                 self._message(v, f"{path}[{key!r}].")
 
     def _bound(self, bound: Bound) -> int:
