@@ -49,6 +49,7 @@ NON_NEGATIVE = Rule(low=0)
 USER_ID = Rule(form=check_user_id)
 CONVERSATION_ID = Rule(chars=140)
 GROUP_ID = Rule(chars=64)
+
 # By full field name.
 RULES: dict[str, Rule] = {
     "parley.msg.v1.SeqRange.begin": SEQ,
@@ -138,7 +139,8 @@ def _field(f: FieldDescriptor) -> _Field | None:
             return None
         return _Field(f.name, None, value.enum, value.message, True, False, True)
     enum = f.enum_type
-    message = sub is not None and bool(_plan(sub).fields or _plan(sub).oneofs)
+    # A type that contains itself is taken as checked; its plan is ready by then.
+    message = sub is not None and (sub.full_name in _planning or _plan(sub).checks)
     if rule is None and enum is None and not message:
         return None
     return _Field(f.name, rule, enum, message, f.is_repeated, f.has_presence, False)
@@ -152,20 +154,30 @@ class _Plan:
     # Members of each oneof with something to check; one WhichOneof finds the set one.
     oneofs: tuple[tuple[str, dict[str, _Field]], ...]
 
+    @property
+    def checks(self) -> bool:
+        return bool(self.fields or self.oneofs)
+
+
+_planning: set[str] = set()
+
 
 @functools.cache
 def _plan(desc: Descriptor) -> _Plan:
-    # The contract's messages do not nest themselves, so this ends.
-    fields, oneofs = [], []
-    for group in desc.oneofs:
-        members = {x.name: x for x in map(_field, group.fields) if x is not None}
-        if members:
-            oneofs.append((group.name, members))
-    for f in desc.fields:
-        checked = _field(f) if f.containing_oneof is None else None
-        if checked is not None:
-            fields.append(checked)
-    return _Plan(tuple(fields), tuple(oneofs))
+    _planning.add(desc.full_name)
+    try:
+        fields, oneofs = [], []
+        for group in desc.oneofs:
+            members = {x.name: x for x in map(_field, group.fields) if x is not None}
+            if members:
+                oneofs.append((group.name, members))
+        for f in desc.fields:
+            checked = _field(f) if f.containing_oneof is None else None
+            if checked is not None:
+                fields.append(checked)
+        return _Plan(tuple(fields), tuple(oneofs))
+    finally:
+        _planning.discard(desc.full_name)
 
 
 class Validator:
