@@ -28,6 +28,7 @@ from parley.api.policy import PolicyInterceptor, check_covers
 from parley.api.reflection import add_reflection
 from parley.api.relations import RelationServicer
 from parley.api.users import UserServicer
+from parley.api.validation import Validator
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
 from parley.clock import now_ms
 from parley.config import Settings
@@ -325,9 +326,14 @@ def _passthrough(data: bytes) -> bytes:
 
 
 def server_options(settings: Settings) -> list[tuple[str, Any]]:
+    limits = settings.limits
     return [
         ("grpc.so_reuseport", 0),
-        ("grpc.max_receive_message_length", settings.limits.max_frame_bytes),
+        # Above max_frame_bytes, so the validation can answer FRAME_TOO_LARGE.
+        (
+            "grpc.max_receive_message_length",
+            max(limits.max_transport_bytes, limits.max_frame_bytes),
+        ),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
@@ -368,10 +374,12 @@ class App:
 
 async def start_app(settings: Settings) -> App:
     settings = resolve_secrets(settings)
+    # Callers are authenticated (policy) before their input is validated.
     policy = PolicyInterceptor()
+    validator = Validator(settings)
     server = grpc.aio.server(
         options=server_options(settings),
-        interceptors=[RequestInterceptor(), policy, DecodingInterceptor()],
+        interceptors=[RequestInterceptor(), policy, DecodingInterceptor(validator)],
     )
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -381,7 +389,7 @@ async def start_app(settings: Settings) -> App:
     policy.bind(core.authn)
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
-        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString),
+        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString, validator),
         response_serializer=_passthrough,
     )
     server.add_generic_rpc_handlers(

@@ -22,6 +22,7 @@ T = TypeVar("T")
 Ctx = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
+MAX_OFFSET = 2**53
 
 
 def internal_error() -> ParleyError:
@@ -77,7 +78,8 @@ def page_bounds(page: common_pb2.PageRequest) -> tuple[int, int]:
             offset = int(page.page_token)
         except ValueError as e:
             raise invalid("malformed page_token") from e
-        if offset < 0:
+        # Past any offset the stores can take (int64), not merely past the end.
+        if not 0 <= offset <= MAX_OFFSET:
             raise invalid("malformed page_token")
     return offset, size
 

@@ -6,7 +6,7 @@ from parley.domain.edits import Edits
 from parley.domain.messages import Messages
 from parley.domain.read_state import ReadState
 from parley.domain.sync import Sync, visible_message
-from parley.errors import invalid
+from parley.errors import R, invalid
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
 
 ST = common_pb2.SessionType
@@ -43,8 +43,6 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
         self, request: msg_pb2.GetSeqsRequest, context: Ctx
     ) -> msg_pb2.GetSeqsResponse:
         ident = self.authn.caller(context)
-        if len(request.conversation_ids) > 500:
-            raise invalid("at most 500 conversation ids")
         seqs = await self.sync.get_seqs(ident.user_id, request.conversation_ids)
         return msg_pb2.GetSeqsResponse(seqs=seqs)
 
@@ -141,8 +139,14 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     ) -> msg_pb2.GetMessageReceiptsResponse:
         ident = self.authn.caller(context)
         ref = await self.sync.access.readable(request.conversation_id, ident.user_id)
-        if not request.seqs or len(request.seqs) > 100:
+        if not request.seqs:
             raise invalid("give 1 to 100 seqs")
+        cid = ref.conversation_id
+        top = await self.sync.access.visible_top(
+            ident.user_id, cid, await self.sync.seqs.visible_max(cid)
+        )
+        if max(request.seqs) > top:
+            raise invalid("seq above the conversation's max", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         out = msg_pb2.GetMessageReceiptsResponse()
         if ref.session_type != ST.SESSION_TYPE_SINGLE:
             receipts = await self.read_state.group_receipts(ident.user_id, ref, request.seqs)

@@ -74,8 +74,6 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self, request: user_pb2.GetOnlineStatusRequest, context: Ctx
     ) -> user_pb2.GetOnlineStatusResponse:
         self.authn.caller(context)
-        if len(request.user_ids) > 500:
-            raise invalid("at most 500 user ids")
         return user_pb2.GetOnlineStatusResponse(
             statuses=await self.presence.statuses(request.user_ids)
         )

@@ -34,12 +34,19 @@ class AuthSettings(BaseModel):
     admin_secret: str = ""
     token_secret: str = ""
     user_token_ttl_seconds: int = 7 * 24 * 3600
+    # Longest ttl_seconds IssueUserToken accepts; past it the expiry would
+    # eventually overflow int64, and a token nobody can expire is a leak.
+    max_user_token_ttl_seconds: int = 365 * 24 * 3600
     admin_token_ttl_seconds: int = 24 * 3600
     multi_login_policy: MultiLoginPolicy = MultiLoginPolicy.ONE_PER_PLATFORM
 
 
 class LimitSettings(BaseModel):
     max_frame_bytes: int = 256 * 1024
+    # gRPC's own cap, the memory bound per request: up to it an over-size
+    # request or frame is read and answered FRAME_TOO_LARGE; past it gRPC
+    # refuses it before Parley sees it (bare RESOURCE_EXHAUSTED).
+    max_transport_bytes: int = 1024 * 1024
     max_content_bytes: int = 64 * 1024
     # Token bucket per connection: sustained sends per second and burst size.
     send_rate_per_second: float = 200.0

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from parley.api.base import Ctx
+from parley.api.decoding import Rejected
 from parley.api.policy import FRAMES, admit
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
@@ -37,6 +38,10 @@ from parley.realtime.sessions import CLOSE, Session, TokenBucket
 log = logging.getLogger("parley.gateway")
 P = common_pb2.Platform
 ST = common_pb2.SessionType
+
+
+def client_msg_id(frame: gateway_pb2.ClientFrame) -> str:
+    return frame.send.message.client_msg_id if frame.WhichOneof("body") == "send" else ""
 
 
 def error_frame(request_id: str, err: ParleyError, client_msg_id: str = "") -> bytes:
@@ -233,6 +238,8 @@ class Gateway:
             first = await asyncio.wait_for(context.read(), limits.auth_timeout_seconds)
         except TimeoutError as e:
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "no auth frame in time") from e
+        if isinstance(first, Rejected):
+            raise first.error
         if first is grpc.aio.EOF or not isinstance(first, gateway_pb2.ClientFrame):
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "stream ended before auth")
         if first.WhichOneof("body") != "auth":
@@ -290,6 +297,12 @@ class Gateway:
                     return
                 session.last_recv = time.monotonic()
                 self.frames_in += 1
+                if isinstance(frame, Rejected):
+                    # Refused whole (too large, a field out of bounds); the
+                    # stream stays usable.
+                    rid, cmid = frame.request.request_id, client_msg_id(frame.request)
+                    session.send(error_frame(rid, frame.error, cmid))
+                    continue
                 if not isinstance(frame, gateway_pb2.ClientFrame):
                     session.close(invalid("frame could not be decoded"))
                     break
@@ -304,8 +317,6 @@ class Gateway:
         rid = frame.request_id
         kind = frame.WhichOneof("body")
         try:
-            if len(rid) > 64:
-                raise invalid("request_id longer than 64 chars")
             if kind not in FRAMES:
                 # A frame kind without a rule in api/policy.py is refused.
                 raise invalid("unknown frame kind")
@@ -327,8 +338,6 @@ class Gateway:
                 await self._typing(session, frame.typing)
             elif kind == "subscribe_presence":
                 sp = frame.subscribe_presence
-                if len(sp.subscribe_user_ids) > 1000:
-                    raise invalid("at most 1000 users per subscription")
                 self.registry.watch(session, sp.subscribe_user_ids, sp.unsubscribe_user_ids)
                 snap = gateway_pb2.ServerFrame(request_id=rid)
                 snap.presence_snapshot.statuses.extend(
@@ -340,8 +349,7 @@ class Gateway:
             else:
                 raise invalid("unknown frame kind")
         except ParleyError as e:
-            cmid = frame.send.message.client_msg_id if kind == "send" else ""
-            session.send(error_frame(rid, e, cmid))
+            session.send(error_frame(rid, e, client_msg_id(frame)))
 
     async def _send(self, session: Session, rid: str, send: gateway_pb2.SendFrame) -> None:
         if not session.rate.take():
