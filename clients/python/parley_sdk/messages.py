@@ -3,6 +3,7 @@ user makes to sent messages (revoke, edit, delete, clear)."""
 
 from __future__ import annotations
 
+import bisect
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +22,25 @@ from parley_sdk.store import Store, Tx
 
 #: `Syncer.wait_for_seq`: whether a conversation's synced seq reached a seq in time.
 WaitForSeq = Callable[[str, int, float], Awaitable[bool]]
+
+
+def number_of(controls: Sequence[int], seq: int) -> int:
+    """A seq counted as a person counts a conversation: among its messages and
+    visible events, without the control events (receipts, edits, revokes...)
+    at or below it, whose seqs would make the numbers skip. `controls` is
+    ascending. A message keeps its number as later records arrive and when
+    messages are deleted (their numbers stay as gaps)."""
+    return seq - bisect.bisect_right(controls, seq)
+
+
+def seq_of(controls: Sequence[int], number: int) -> int:
+    """The seq whose `number_of` is `number` (the first such seq)."""
+    seq = number
+    for control in controls:
+        if control > seq:
+            break
+        seq += 1
+    return seq
 
 
 def _now_ms() -> int:
@@ -85,6 +105,16 @@ class Messages:
         return await self._store.run(
             lambda tx: tx.search(keyword, conversation_id, sender_id, limit)
         )
+
+    async def numbers(self, conversation_id: str, seqs: Sequence[int]) -> dict[int, int]:
+        """The number a person sees for each seq (see `number_of`; local)."""
+        controls = await self._store.run(lambda tx: tx.control_seqs(conversation_id))
+        return {s: number_of(controls, s) for s in seqs if s > 0}
+
+    async def seq_of_number(self, conversation_id: str, number: int) -> int:
+        """The seq a number of `numbers` stands for (local)."""
+        controls = await self._store.run(lambda tx: tx.control_seqs(conversation_id))
+        return seq_of(controls, number)
 
     async def search_remote(
         self, keyword: str, conversation_id: str = "", limit: int = 50

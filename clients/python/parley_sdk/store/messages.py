@@ -178,6 +178,15 @@ class MessageQueries(Queries):
         )
         return [int(r["seq"]) for r in rows]
 
+    def control_seqs(self, conversation_id: str) -> list[int]:
+        """Seqs of the stored control events (receipts, edits...) of a conversation, ascending."""
+        rows = self._all(
+            "SELECT seq FROM messages WHERE conversation_id = ? AND control = 1 AND seq > 0 "
+            "ORDER BY seq",
+            (conversation_id,),
+        )
+        return [int(r["seq"]) for r in rows]
+
     def stored_messages(self, conversation_id: str) -> list[ChatMessage]:
         """Every stored message and event of a conversation, in seq order."""
         rows = self._all(
