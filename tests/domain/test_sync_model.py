@@ -388,6 +388,16 @@ class Model:
             s == user and cid_of(s, r) == cid and ack.seq == seq for s, r, _, ack in self.sent
         )
 
+    async def run(self, program: list[Op]) -> None:
+        await self.setup()
+        try:
+            for op in program:
+                await self.apply(op)
+            await self.final_check()
+        finally:
+            await self.close()
+            await self.api.close()
+
     async def close(self) -> None:
         for dev in self.devices:
             if dev.conn is not None:
@@ -404,15 +414,7 @@ class Model:
 async def test_sync_model(server: ServerProcess, program: list[Op]) -> None:
     api = Api(server.address, server.admin_secret)
     await api.login_admin()
-    model = Model(api)
-    await model.setup()
-    try:
-        for op in program:
-            await model.apply(op)
-        await model.final_check()
-    finally:
-        await model.close()
-        await api.close()
+    await Model(api).run(program)
 
 
 @pytest.mark.slow
@@ -435,12 +437,4 @@ async def test_sync_model_across_restarts_and_failed_writes(
         fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()
-    model = Model(api, 2, fresh_server, faults)
-    await model.setup()
-    try:
-        for op in program:
-            await model.apply(op)
-        await model.final_check()
-    finally:
-        await model.close()
-        await model.api.close()
+    await Model(api, 2, fresh_server, faults).run(program)

@@ -145,16 +145,8 @@ class CommitQueue:
         stored, alone: their seqs become durable holes. False if that failed."""
         rows = WriteBatch()
         for it in holes:
-            part = WriteBatch(conversations=it.batch.conversations)
-            rows.merge(part)
-        if not rows.conversations:
-            return True
-        try:
-            await self._store.write(rows)
-            return True
-        except Exception:
-            log.exception("persisting the max_seq of %d holes failed", len(holes))
-            return False
+            rows.merge(WriteBatch(conversations=it.batch.conversations))
+        return await self._persist(rows, f"persisting the max_seq of {len(holes)} holes")
 
     async def _duplicates(self, items: list[_Item]) -> dict[tuple[str, str], MessageRow]:
         keys = [it.dedup for it in items if it.dedup is not None]
@@ -170,11 +162,14 @@ class CommitQueue:
         merged = WriteBatch()
         for it in items:
             merged.merge(it.batch)
-        if merged.is_empty():
+        return await self._persist(merged, f"group commit of {len(items)} writes")
+
+    async def _persist(self, batch: WriteBatch, what: str) -> bool:
+        if batch.is_empty():
             return True
         try:
-            await self._store.write(merged)
+            await self._store.write(batch)
             return True
         except Exception:
-            log.exception("group commit of %d writes failed", len(items))
+            log.exception("%s failed", what)
             return False
