@@ -44,6 +44,8 @@ class ServerProcess:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # The module run with `python -m` (a test may wrap the server in its own).
+    module: str = "parley"
 
     @property
     def address(self) -> str:
@@ -59,7 +61,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-m",
-                "parley",
+                self.module,
                 "serve",
                 "--listen",
                 "127.0.0.1:0",

@@ -200,7 +200,7 @@ async def build_core(settings: Settings) -> Core:
         if settings.role == "all":
             cluster.start_worker()
     else:
-        seqs = SeqAllocator(stores.messages.max_seq)
+        seqs = SeqAllocator(stores.messages.max_seq, settings.messages.seq_cache_conversations)
     log_ = ConversationLog(seqs, commit, stores.conversations, access, pusher, versions, pipeline)
     messages = Messages(settings, log_, users)
     if cluster is not None:

@@ -168,6 +168,33 @@ async def test_flushed_redis_continues_above_the_log(bus: Bus) -> None:
     assert time.monotonic() - t0 >= 0.4  # the recovery fence
 
 
+async def test_a_hole_outlives_a_flushed_redis_and_the_log(bus: Bus) -> None:
+    """Issue 12, finding A in cluster mode: a trailing hole (a resend the
+    log de-duplicated) is shown; then Redis loses its data and the log no
+    longer holds the conversation (aged out). The visible max must not go
+    back below the hole, nor may its seq be handed out again."""
+    from parley.bus.pipeline import ClusterAppender
+
+    appender = ClusterAppender(bus.publisher, bus.seqs, bus.cfg)
+    a, b = f"a{uid()}", f"b{uid()}"
+    cid = f"si_{a}_{b}"
+    bus.worker().start()
+    for _ in range(2):  # the second is the resend: its seq becomes a hole
+        seq, alloc, started = await appender.allocate(cid)
+        env = Envelope(MSG, cid, seq, alloc, chat_batch(cid, a, [a, b], ["m1"], seq), [a, b])
+        await appender.publish(env, f"{a}:k1", started)
+
+    async def shown() -> bool:
+        return await bus.seqs.visible_max(cid) == 2
+
+    await until(shown)
+    r = bus.seqs._r
+    await r.delete(*[k async for k in r.scan_iter(f"{bus.cfg.prefix}:*")])
+    await bus.js.purge_stream(bus.cfg.stream, subject=bus.publisher.subject(cid))
+    assert await bus.seqs.visible_max(cid) == 2
+    assert await bus.seqs.allocate(cid) == 3
+
+
 async def test_gateway_appender(bus: Bus) -> None:
     from parley.bus.pipeline import AppendFailed, ClusterAppender
 

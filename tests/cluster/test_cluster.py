@@ -395,3 +395,35 @@ async def test_flushed_redis_hands_out_no_seq_twice(cluster: Cluster, redis_clie
         await da.close()
         await dx.close()
         await api.close()
+
+
+async def test_a_hole_shown_stays_after_a_flushed_redis(
+    cluster: Cluster, redis_client: Redis
+) -> None:
+    """Issue 12, finding A in cluster mode: a resend on the other gateway,
+    de-duplicated by the log, leaves its seq a hole that b is shown; a Redis
+    that loses its data must not take that seq back from b."""
+    c = cluster
+    api = await admin_api(c, 0)
+    a, b = new_user_id("a"), new_user_id("b")
+    await api.register(a, b)
+    tb = await api.token(b)
+    cid = cid_of(a, b)
+    da = await device(c, api, a, 0, "a-phone")
+    dx = await device(c, api, a, 1, "a-tablet", P.PLATFORM_ANDROID_PAD)
+    try:
+        first = (await da.send_text(b, "m1", client_msg_id="k1")).send_ack.ack
+        again = (await dx.send_text(b, "m1", client_msg_id="k1")).send_ack.ack
+        assert (first.seq, again.seq, again.duplicate) == (1, 1, True)
+        await wait_visible(api, tb, cid, 2)
+        keys = [k async for k in redis_client.scan_iter(f"{c.redis_prefix}*")]
+        await redis_client.delete(*keys)
+        assert await max_seq(api, tb, cid) == 2
+        msgs = await pull_all(api, tb, cid, 2)
+        assert [(m.seq, m.placeholder) for m in msgs] == [(1, False), (2, True)]
+        nxt = (await da.send_text(b, "m2")).send_ack.ack
+        assert nxt.seq == 3
+    finally:
+        await da.close()
+        await dx.close()
+        await api.close()

@@ -4,6 +4,11 @@ and reads across users and devices; a model predicts every seq, and after a
 final sync every device's view must equal the model and the server's log,
 each message exactly once.
 
+The second test runs the same programs on a server of its own, interleaved
+with graceful and kill -9 restarts and with sends whose write fails (the real
+store wrapped, tests/domain/faulty_server.py): a seq a device was shown
+(message or placeholder) must keep that meaning, and max_seq never goes back.
+
 The program runs in the test session's event loop (grpc.aio channels belong
 to one loop), so it is a list of operations drawn by hypothesis rather than a
 RuleBasedStateMachine, which cannot await; hypothesis still shrinks failures
@@ -13,8 +18,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import grpc
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from parley.gateway.v1 import gateway_pb2
@@ -23,7 +31,6 @@ from tests.harness import ST, Api, Device, P, ServerProcess, bearer, new_user_id
 
 USERS = 3
 PLATFORMS = (P.PLATFORM_IOS, P.PLATFORM_MACOS)
-DEVICES = USERS * len(PLATFORMS)
 
 
 def cid_of(a: str, b: str) -> str:
@@ -34,13 +41,14 @@ def cid_of(a: str, b: str) -> str:
 @dataclass
 class Entry:
     seq: int
-    server_msg_id: str
-    text: str  # "" for events
+    server_msg_id: str  # "" for a hole (a placeholder)
+    text: str  # "" for events and holes
 
 
 @dataclass
 class LocalDevice:
-    """What a client keeps: message ids by conversation and seq."""
+    """What a client keeps: message ids by conversation and seq ("" for a
+    placeholder: a client counts it and never pulls it again)."""
 
     user: str
     platform: int
@@ -48,47 +56,66 @@ class LocalDevice:
     conn: Device | None = None
     store: dict[str, dict[int, str]] = field(default_factory=dict)
     pushed_this_connection: set[tuple[str, int]] = field(default_factory=set)
+    # The highest max_seq shown per conversation: it must never go back.
+    max_seen: dict[str, int] = field(default_factory=dict)
 
 
 Op = tuple[str, int, int, int, bool]
 
-ops = st.one_of(
-    st.tuples(
-        st.just("connect"), st.integers(0, DEVICES - 1), st.just(0), st.just(0), st.just(False)
-    ),
-    st.tuples(
-        st.just("disconnect"), st.integers(0, DEVICES - 1), st.just(0), st.just(0), st.just(False)
-    ),
-    st.tuples(
-        st.just("send"),
-        st.integers(0, USERS - 1),
-        st.integers(0, USERS - 1),
-        st.integers(0, 1),
-        st.booleans(),
-    ),
-    st.tuples(st.just("resend"), st.integers(0, 10_000), st.just(0), st.just(0), st.booleans()),
-    st.tuples(
-        st.just("read"),
-        st.integers(0, USERS - 1),
-        st.integers(0, USERS - 1),
-        st.integers(0, 3),
-        st.just(False),
-    ),
-)
+
+def op_strategy(users: int, faults: bool) -> st.SearchStrategy[Op]:
+    """Operations of a program among `users` users; with `faults`, also
+    restarts (graceful or kill -9) and sends whose write fails (mode
+    `messages` or `all`, see FAIL_MODES)."""
+    user = st.integers(0, users - 1)
+    device = st.integers(0, users * len(PLATFORMS) - 1)
+    no, off = st.just(0), st.just(False)
+    kinds = [
+        st.tuples(st.just("connect"), device, no, no, off),
+        st.tuples(st.just("disconnect"), device, no, no, off),
+        st.tuples(st.just("send"), user, user, st.integers(0, 1), st.booleans()),
+        st.tuples(st.just("resend"), st.integers(0, 10_000), no, no, st.booleans()),
+        st.tuples(st.just("read"), user, user, st.integers(0, 3), off),
+    ]
+    if faults:
+        kinds.append(st.tuples(st.just("restart"), no, no, no, st.booleans()))
+        kinds.append(st.tuples(st.just("fail"), user, user, st.integers(0, 1), st.booleans()))
+    return st.one_of(*kinds)
+
+
+# Each restart costs a server start: at most this many per program.
+MAX_RESTARTS = 2
+FAIL_MODES = ("messages", "all")
 
 
 class Model:
-    def __init__(self, api: Api) -> None:
+    def __init__(
+        self,
+        api: Api,
+        users: int = USERS,
+        server: ServerProcess | None = None,
+        faults: Path | None = None,
+    ) -> None:
         self.api = api
+        self.user_count = users
+        self.server = server
+        self.faults = faults
+        self.restarts = 0
         self.users: list[str] = []
         self.tokens: dict[tuple[str, int], str] = {}
         self.devices: list[LocalDevice] = []
+        # The server's log as clients may see it: messages, events and holes.
         self.log: dict[str, list[Entry]] = {}
+        # Seqs handed to failed writes whose hole could not be persisted
+        # either: hidden until a later write covers them, reused after a restart.
+        self.hidden_holes: dict[str, int] = {}
+        # (sender, client_msg_id) the server answers from memory (no seq used).
+        self.recent: set[tuple[str, str]] = set()
         self.read: dict[tuple[str, str], int] = {}
         self.sent: list[tuple[str, str, str, message_pb2.SendAck]] = []
 
     async def setup(self) -> None:
-        self.users = [new_user_id("m") for _ in range(USERS)]
+        self.users = [new_user_id("m") for _ in range(self.user_count)]
         await self.api.register(*self.users)
         for u in self.users:
             for p in PLATFORMS:
@@ -117,13 +144,17 @@ class Model:
         token = self.tokens[(dev.user, dev.platform)]
         seqs = await self.api.msg.GetSeqs(msg_pb2.GetSeqsRequest(), metadata=bearer(token))
         for state in seqs.seqs:
-            local = dev.store.setdefault(state.conversation_id, {})
+            cid = state.conversation_id
+            seen = dev.max_seen.get(cid, 0)
+            assert state.max_seq >= seen, f"max_seq of {cid} went back: {seen} -> {state.max_seq}"
+            dev.max_seen[cid] = state.max_seq
+            local = dev.store.setdefault(cid, {})
             if all(s in local for s in range(1, state.max_seq + 1)):
                 continue
-            for m in await pull_all(self.api, token, state.conversation_id, state.max_seq):
+            for m in await pull_all(self.api, token, cid, state.max_seq):
                 if m.seq in local:
-                    assert local[m.seq] == m.server_msg_id, "a seq changed identity"
-                elif not m.placeholder:
+                    assert local[m.seq] == m.server_msg_id, f"{cid}/{m.seq} changed meaning"
+                else:
                     local[m.seq] = m.server_msg_id
 
     def check_pushes(self) -> None:
@@ -136,9 +167,24 @@ class Model:
 
     # -- operations -------------------------------------------------------
 
+    def cover(self, cid: str) -> list[Entry]:
+        """A write landed in cid: hidden holes below it are shown from now on."""
+        log = self.log.setdefault(cid, [])
+        for _ in range(self.hidden_holes.pop(cid, 0)):
+            log.append(Entry(len(log) + 1, "", ""))
+        return log
+
+    def has_rows(self, cid: str) -> bool:
+        """Something was stored in cid (its members' conversation rows exist)."""
+        return any(e.server_msg_id for e in self.log.get(cid, []))
+
     async def apply(self, op: Op) -> None:
         kind, a, b, c, flag = op
-        if kind == "connect":
+        if kind == "restart":
+            await self.restart(flag)
+        elif kind == "fail":
+            await self.fail(a, b, c, flag)
+        elif kind == "connect":
             await self.connect(a)
         elif kind == "disconnect":
             await self.disconnect(a)
@@ -178,11 +224,12 @@ class Model:
         cmid = uuid.uuid4().hex
         ack = await self._send(dev, sender, recv, text, cmid, via_stream)
         cid = cid_of(sender, recv)
-        log = self.log.setdefault(cid, [])
+        log = self.cover(cid)
         assert ack.seq == len(log) + 1, (ack.seq, len(log))
         assert not ack.duplicate
         log.append(Entry(ack.seq, ack.server_msg_id, text))
         self.sent.append((sender, recv, cmid, ack))
+        self.recent.add((sender, cmid))
         if dev.conn is not None:
             # The sending device gets the ack instead of a push.
             dev.store.setdefault(cid, {})[ack.seq] = ack.server_msg_id
@@ -210,12 +257,69 @@ class Model:
         ack = await self._send(dev, sender, recv, "ignored", cmid, via_stream)
         assert ack.duplicate
         assert (ack.seq, ack.server_msg_id) == (original.seq, original.server_msg_id)
+        if (sender, cmid) not in self.recent:
+            # Caught by the writer, not from memory: the resend's own seq is
+            # a hole, persisted with the conversation's max_seq.
+            log = self.cover(original.conversation_id)
+            log.append(Entry(len(log) + 1, "", ""))
+            self.recent.add((sender, cmid))
+
+    async def fail(self, s: int, r: int, mode: int, via_stream: bool) -> None:
+        """A send whose write fails: with `messages` its hole is persisted
+        (shown as a placeholder), with `all` it is not (hidden)."""
+        sender, recv = self.users[s], self.users[r]
+        if sender == recv or self.faults is None:
+            return
+        dev = self.devices[s * len(PLATFORMS)]
+        self.faults.write_text(FAIL_MODES[mode])
+        try:
+            if via_stream and dev.conn is not None:
+                frame = await dev.conn.send_text(recv, "lost", client_msg_id=uuid.uuid4().hex)
+                assert frame.HasField("error"), frame
+            else:
+                try:
+                    await self._send(dev, sender, recv, "lost", uuid.uuid4().hex, False)
+                except grpc.aio.AioRpcError as e:
+                    assert e.code() == grpc.StatusCode.UNAVAILABLE, e
+                else:
+                    raise AssertionError("a failed write was acked")
+        finally:
+            self.faults.unlink()
+        cid = cid_of(sender, recv)
+        if FAIL_MODES[mode] == "messages":
+            log = self.cover(cid)
+            log.append(Entry(len(log) + 1, "", ""))
+        else:
+            self.hidden_holes[cid] = self.hidden_holes.get(cid, 0) + 1
+
+    async def restart(self, kill9: bool) -> None:
+        """Graceful or kill -9: streams end, memory is gone, the data stays."""
+        if self.server is None or self.restarts >= MAX_RESTARTS:
+            return
+        self.restarts += 1
+        online = [d for d, dev in enumerate(self.devices) if dev.conn is not None]
+        for d in online:
+            await self.disconnect(d)
+        await self.api.close()
+        if kill9:
+            self.server.kill9()
+        else:
+            assert self.server.stop() == 0
+        self.server.start()
+        self.api = Api(self.server.address, self.server.admin_secret)
+        await self.api.login_admin()
+        self.recent.clear()
+        # Never shown, so the restarted server may hand these seqs out again.
+        self.hidden_holes.clear()
+        # Clients reconnect (and sync) on their own.
+        for d in online:
+            await self.connect(d)
 
     async def mark_read(self, u: int, peer: int, back: int) -> None:
         user, other = self.users[u], self.users[peer]
         cid = cid_of(user, other)
         log = self.log.get(cid)
-        if user == other or not log:
+        if user == other or not log or not self.has_rows(cid):
             return
         target = max(0, len(log) - back)
         token = self.tokens[(user, PLATFORMS[0])]
@@ -228,6 +332,7 @@ class Model:
         assert resp.has_read_seq == expect
         if expect > before:
             self.read[(user, cid)] = expect
+            log = self.cover(cid)
             # The read receipt is a seq'd event in the conversation.
             state = (
                 await self.api.msg.GetSeqs(
@@ -251,7 +356,11 @@ class Model:
             await dev.conn.request(ping)  # every push queued before this is now here
             self.absorb_pushes(dev)
             await self.sync(dev)
-            mine = {cid: log for cid, log in self.log.items() if dev.user in cid.split("_")[1:]}
+            mine = {
+                cid: log
+                for cid, log in self.log.items()
+                if dev.user in cid.split("_")[1:] and self.has_rows(cid)
+            }
             assert {c for c, s in dev.store.items() if s} == set(mine)
             for cid, log in mine.items():
                 assert dev.store[cid] == {e.seq: e.server_msg_id for e in log}, cid
@@ -279,6 +388,16 @@ class Model:
             s == user and cid_of(s, r) == cid and ack.seq == seq for s, r, _, ack in self.sent
         )
 
+    async def run(self, program: list[Op]) -> None:
+        await self.setup()
+        try:
+            for op in program:
+                await self.apply(op)
+            await self.final_check()
+        finally:
+            await self.close()
+            await self.api.close()
+
     async def close(self) -> None:
         for dev in self.devices:
             if dev.conn is not None:
@@ -291,16 +410,31 @@ class Model:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(program=st.lists(ops, min_size=1, max_size=40))
+@given(program=st.lists(op_strategy(USERS, faults=False), min_size=1, max_size=40))
 async def test_sync_model(server: ServerProcess, program: list[Op]) -> None:
     api = Api(server.address, server.admin_secret)
     await api.login_admin()
-    model = Model(api)
-    await model.setup()
-    try:
-        for op in program:
-            await model.apply(op)
-        await model.final_check()
-    finally:
-        await model.close()
-        await api.close()
+    await Model(api).run(program)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=10,
+    deadline=None,
+    # Shrinking replays programs with server restarts: minutes. The failing
+    # program is reported unshrunk (at most 30 operations).
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(program=st.lists(op_strategy(2, faults=True), min_size=1, max_size=30))
+async def test_sync_model_across_restarts_and_failed_writes(
+    fresh_server: ServerProcess, program: list[Op]
+) -> None:
+    faults = fresh_server.data_dir.parent / "faults"
+    if fresh_server.proc is None:
+        fresh_server.module = "tests.domain.faulty_server"
+        fresh_server.env["PARLEY_TEST_FAULTS"] = str(faults)
+        fresh_server.start()
+    api = Api(fresh_server.address, fresh_server.admin_secret)
+    await api.login_admin()
+    await Model(api, 2, fresh_server, faults).run(program)

@@ -18,7 +18,13 @@ seqs that outlives that same bound becomes holes. The last is judged by log
 time: once this worker has processed a message appended at or after the
 bound, everything appended before it was processed too (log order), so a
 missing seq can no longer arrive in time. Idle partitions with gaps get tick
-messages so that log time moves on."""
+messages so that log time moves on.
+
+A hole is made durable like a message before it is settled: the batch that
+settles it also raises the conversation's max_seq in the stores. Redis and
+the log are not the only record of it then, so after a Redis flush (with the
+log aged out) the visible max and the counters, which start from the stores'
+max, stay above every seq anyone was shown."""
 
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from parley.bus.jetstream import BusConfig, Publisher
 from parley.bus.leases import PartitionLease
 from parley.bus.subjects import push_subject
 from parley.clock import now_ms
+from parley.ids import parse_conversation_id
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore, PresenceStore
 from parley.storage.redis.seqs import RedisSeqs
@@ -273,6 +280,8 @@ class Worker:
             stored[cid].append(env.seq)
             newest_alloc[cid] = max(newest_alloc.get(cid, 0), env.alloc_ms)
             pushes.append(env)
+        for cid, seqs in holes.items():
+            merged.merge(self._covering(cid, max(seqs)))
         # A version older than this could be below cursors already handed
         # out by the time it is written (HybridVersionClock).
         stale = (now_ms() - self.cfg.restamp_after_ms) * 1000
@@ -292,6 +301,23 @@ class Worker:
         except Exception as e:
             # Best effort (sync recovers a missed push): not worth a replay.
             log.warning("worker push failed: %s", e)
+
+    def _covering(self, conversation_id: str, seq: int) -> WriteBatch:
+        """The conversation row that makes `seq` a durable hole (max_seq)."""
+        try:
+            session_type = parse_conversation_id(conversation_id).session_type
+        except Exception:
+            # Gateways only allocate for valid ids; never stall a partition on one.
+            log.warning("hole in malformed conversation %r not persisted", conversation_id)
+            return WriteBatch()
+        row = {
+            "conversation_id": conversation_id,
+            "session_type": session_type,
+            "max_seq": seq,
+            "version": self._fresh_version(),
+            "update_time_ms": now_ms(),
+        }
+        return WriteBatch(conversations={conversation_id: row})
 
     async def _write(self, batch: WriteBatch, msgs: list[Msg]) -> None:
         """Until it is stored: nothing later of this partition may pass it."""
@@ -318,6 +344,7 @@ class Worker:
         have = set(pending)
         missing = [s for s in range(visible + 1, max(pending)) if s not in have]
         if missing:
+            # Below a settled seq, so the stores' max_seq already covers them.
             log.info("holes in %s: %s", conversation_id, missing[:20])
             await self._seqs.settle(conversation_id, missing, hole=True)
 

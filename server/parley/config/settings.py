@@ -72,6 +72,10 @@ class MessageSettings(BaseModel):
     # Group commit: how long the writer waits for more writes to join a batch.
     commit_delay_ms: float = 1.0
     commit_max_batch: int = 512
+    # Conversations whose seq state stays in memory (embedded mode): the
+    # least recently used with no write in flight are dropped beyond it and
+    # reloaded from the stores (one query) when used again.
+    seq_cache_conversations: int = Field(default=100_000, ge=1)
 
 
 class GroupSettings(BaseModel):

@@ -3,7 +3,12 @@ transaction (and one fsync), so throughput does not hang on one fsync per messag
 
 Each submitted write carries an `on_done` callback that runs in submission
 order right after its batch committed (or failed), before any later batch is
-written: seq settlement and pushes therefore happen in seq order."""
+written: seq settlement and pushes therefore happen in seq order.
+
+A write that is dropped as a duplicate or fails leaves its seq a hole. The
+writer then persists the conversation rows of those writes alone (their
+max_seq), so that the hole is covered by a durable record before anyone is
+shown it (the hole rule, domain/seqs.py); `on_done` says whether it was."""
 
 from __future__ import annotations
 
@@ -29,7 +34,9 @@ class _Item:
     # Resolves to None once stored, or to the stored original when the write
     # was a resend of an existing (sender, client_msg_id).
     future: asyncio.Future[MessageRow | None] | None
-    on_done: Callable[[bool], None] | None
+    # (stored, covered): covered when a durable record covers the batch's
+    # conversation max_seq (always when stored).
+    on_done: Callable[[bool, bool], None] | None
     dedup: tuple[str, str] | None = None
 
 
@@ -58,7 +65,7 @@ class CommitQueue:
     def submit_nowait(
         self,
         batch: WriteBatch,
-        on_done: Callable[[bool], None] | None = None,
+        on_done: Callable[[bool, bool], None] | None = None,
         wait: bool = True,
         dedup: tuple[str, str] | None = None,
     ) -> asyncio.Future[MessageRow | None] | None:
@@ -67,8 +74,8 @@ class CommitQueue:
 
         With `dedup` (sender, client_msg_id), the writer first looks the key up
         (one query per batch, not one per send): if it is already stored, this
-        write is dropped, `on_done(False)` runs (its seq becomes a hole) and the
-        future resolves to the stored original."""
+        write is dropped, `on_done(False, covered)` runs (its seq becomes a
+        hole) and the future resolves to the stored original."""
         if self._task is None:
             raise RuntimeError("commit queue is not running")
         fut = asyncio.get_running_loop().create_future() if wait else None
@@ -76,7 +83,7 @@ class CommitQueue:
         return fut
 
     async def submit(
-        self, batch: WriteBatch, on_done: Callable[[bool], None] | None = None
+        self, batch: WriteBatch, on_done: Callable[[bool, bool], None] | None = None
     ) -> None:
         fut = self.submit_nowait(batch, on_done)
         assert fut is not None
@@ -108,18 +115,20 @@ class CommitQueue:
             results = [await self._write([it]) for it in fresh]
         else:
             results = [ok] * len(fresh)
+        outcome = dict(zip((id(it) for it in fresh), results, strict=True))
+        holes = [it for it in items if not outcome.get(id(it), False)]
+        holes_covered = await self._cover(holes)
         self.batches += 1
         self.items += len(items)
         if self.versions is not None:
             for it in items:
                 self.versions.done(it.batch.versions())
-        outcome = dict(zip((id(it) for it in fresh), results, strict=True))
         for it in items:
             original = duplicates.get(it.dedup) if it.dedup is not None else None
             stored = outcome.get(id(it), False)
             if it.on_done is not None:
                 try:
-                    it.on_done(stored)
+                    it.on_done(stored, stored or holes_covered)
                 except Exception:
                     log.exception("after-commit callback failed")
             if it.future is None or it.future.done():
@@ -130,6 +139,14 @@ class CommitQueue:
                 it.future.set_result(None)
             else:
                 it.future.set_exception(RuntimeError("commit failed"))
+
+    async def _cover(self, holes: list[_Item]) -> bool:
+        """Persists the conversation rows (max_seq) of writes that were not
+        stored, alone: their seqs become durable holes. False if that failed."""
+        rows = WriteBatch()
+        for it in holes:
+            rows.merge(WriteBatch(conversations=it.batch.conversations))
+        return await self._persist(rows, f"persisting the max_seq of {len(holes)} holes")
 
     async def _duplicates(self, items: list[_Item]) -> dict[tuple[str, str], MessageRow]:
         keys = [it.dedup for it in items if it.dedup is not None]
@@ -145,11 +162,14 @@ class CommitQueue:
         merged = WriteBatch()
         for it in items:
             merged.merge(it.batch)
-        if merged.is_empty():
+        return await self._persist(merged, f"group commit of {len(items)} writes")
+
+    async def _persist(self, batch: WriteBatch, what: str) -> bool:
+        if batch.is_empty():
             return True
         try:
-            await self._store.write(merged)
+            await self._store.write(batch)
             return True
         except Exception:
-            log.exception("group commit of %d writes failed", len(items))
+            log.exception("%s failed", what)
             return False

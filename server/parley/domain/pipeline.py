@@ -86,9 +86,9 @@ class LocalPipeline:
     ) -> asyncio.Future[MessageRow | None] | None:
         seqs, conversation_id, seq = self.seqs, msg.conversation_id, msg.seq
 
-        def settled(ok: bool) -> None:
-            # Stored or a known hole: either way later seqs may become visible.
-            seqs.settle(conversation_id, seq)
+        def settled(ok: bool, covered: bool) -> None:
+            # Stored, or a hole: visible once a durable record covers it.
+            seqs.settle(conversation_id, seq, covered)
             on_done(ok)
 
         return self.commit.submit_nowait(batch, settled, wait=wait, dedup=dedup)
