@@ -162,15 +162,13 @@ def _runtime_closure(names: list[str]) -> list[Path]:
 
 
 async def _pack(
-    npm: str, env: dict[str, str], folder: Path, dest: Path, *opts: str
-) -> dict[str, Any]:
+    npm: str, env: dict[str, str], dest: Path, folders: list[Path], *opts: str
+) -> list[dict[str, Any]]:
+    """`npm pack` of the folders (none: clients/ts itself, which runs its prepack build)."""
     # --json output goes to stdout; the prepack build's output to stderr.
-    # Packing clients/ts itself from its folder runs its prepack (gen + tsc).
-    target = [] if folder == TS_DIR else [str(folder)]
-    args = [npm, "pack", "--json", "--pack-destination", str(dest), *opts, *target]
-    out = await _step(f"npm pack {folder.name}", args, env)
-    packed: list[dict[str, Any]] = json.loads(out)
-    return packed[0]
+    args = [npm, "pack", "--json", "--pack-destination", str(dest), *opts, *map(str, folders)]
+    packed: list[dict[str, Any]] = json.loads(await _step("npm pack", args, env))
+    return packed
 
 
 @pytest.mark.timeout(3 * STEP_TIMEOUT_S + 60)
@@ -179,7 +177,7 @@ async def test_ts_package_installs_from_tarball(server: Any, tmp_path: Path) -> 
     env = _env(server)
     await _install(npm, env)
 
-    packed = await _pack(npm, env, TS_DIR, tmp_path)
+    [packed] = await _pack(npm, env, tmp_path, [])
     files = {f["path"] for f in packed["files"]}
     missing = sorted(REQUIRED_IN_TARBALL - files)
     assert not missing, f"missing from the tarball: {missing}"
@@ -205,8 +203,8 @@ async def test_ts_package_installs_from_tarball(server: Any, tmp_path: Path) -> 
     deps_dir = tmp_path / "deps"
     deps_dir.mkdir()
     dependencies = {manifest["name"]: f"file:{tarball}"}
-    for folder in _runtime_closure([*manifest.get("dependencies", {}), "@types/node"]):
-        dep = await _pack(npm, env, folder, deps_dir, "--ignore-scripts")
+    needed = _runtime_closure([*manifest.get("dependencies", {}), "@types/node"])
+    for dep in await _pack(npm, env, deps_dir, needed, "--ignore-scripts"):
         dependencies[dep["name"]] = f"file:{deps_dir / dep['filename']}"
     app = tmp_path / "app"
     (app / "src").mkdir(parents=True)
