@@ -17,6 +17,8 @@ import { MsgService } from "./gen/parley/msg/v1/msg_pb.js";
 import { RelationService } from "./gen/parley/relation/v1/relation_pb.js";
 import { UserService } from "./gen/parley/user/v1/user_pb.js";
 
+export * from "./errors.js";
+
 export {
   AdminService,
   AuthService,
