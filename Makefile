@@ -17,7 +17,8 @@ PYTEST_ARGS ?=
 $(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml
 	@echo "parley: installing the server into $(VENV)"
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@$(PIP) $(EDITABLE) -r requirements.txt -e gen/python -e .
+	@$(PIP) -r requirements.txt
+	@$(PIP) $(EDITABLE) -e gen/python -e .
 	@touch $@
 
 # The walkthrough's client tools: parley-chat (the Python SDK) and grpcurl.
