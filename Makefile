@@ -13,12 +13,13 @@ PYTEST_ARGS ?=
 
 .PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full bench-cluster clean
 
-# The server alone, so a first `make run` is quick: no linters, test runner or code generator.
+# The server alone, so a first `make run` is quick: no linters, test runner or code generator,
+# and no bytecode compiled ahead for modules the server may never import (cluster engines).
 $(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml
 	@echo "parley: installing the server into $(VENV)"
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@$(PIP) -r requirements.txt
-	@$(PIP) $(EDITABLE) -e gen/python -e .
+	@$(PIP) --no-compile -r requirements.txt
+	@$(PIP) $(EDITABLE) --no-deps -e gen/python -e .
 	@touch $@
 
 # The walkthrough's client tools: parley-chat (the Python SDK) and grpcurl.
