@@ -11,7 +11,7 @@ EDITABLE := --no-build-isolation --config-settings editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check services bench bench-full bench-cluster clean
+.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
 
 # The server alone, so a first `make run` is quick: no linters, test runner or code generator,
 # and no bytecode compiled ahead for modules the server may never import (cluster engines).
@@ -56,6 +56,11 @@ gen-check: install
 
 proto-check: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/proto-check.sh
+
+# At a release only: records the contract as released, the baseline that
+# `make proto-check` holds every later change to (additions pass, breaks fail).
+proto-baseline: install
+	$(BIN)/buf build --exclude-source-info -o protos/baseline/parley-v1.binpb
 
 services:
 	scripts/services.sh start

@@ -18,6 +18,7 @@ from bench.cluster import EnginesUnavailable, LocalCluster, ensure_engines
 from bench.config import RESULTS_DIR, SCENARIOS, SHORT, Options, Params
 from bench.context import Context
 from bench.cpu import background_pct
+from bench.grown import GROWN_SCENARIO, GrownDb, default_cache_dir, prepare
 from bench.pool import WorkerPool
 from bench.progress import note
 from bench.report import REPO, git_rev, meta, plot, table, write_json
@@ -104,6 +105,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
         f"to use less than {QUIET_PCT:.0f}%% of a core",
     )
     ap.add_argument("--results", type=Path, default=RESULTS_DIR, help="results directory")
+    ap.add_argument(
+        "--grown-cache",
+        type=Path,
+        default=default_cache_dir(),
+        metavar="DIR",
+        help="where the grown databases of search-grown are built once and kept "
+        f"(default {default_cache_dir()})",
+    )
     ap.add_argument("--profile", action="store_true", help="sample the server with py-spy")
     ap.add_argument("--profile-native", action="store_true", help="py-spy --native as well")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -150,6 +159,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         gateways=a.gateways,
         cluster_workers=a.cluster_workers,
         results_dir=a.results,
+        grown_cache=a.grown_cache,
         profile=a.profile or a.profile_native,
         profile_native=a.profile_native,
         progress=not a.no_progress,
@@ -168,16 +178,36 @@ def local_cluster(opts: Options) -> LocalCluster:
     )
 
 
+def grown_database(opts: Options) -> GrownDb:
+    prm = opts.params
+    note(
+        f"  grown database: {prm.grown_messages:,} messages over "
+        f"{prm.grown_conversations:,} conversations (built once into {opts.grown_cache})"
+    )
+    db = prepare(prm.grown_messages, prm.grown_conversations, opts.grown_cache)
+    if db.built_s:
+        note(f"  built in {db.built_s:.0f}s: {db.path}")
+    return db
+
+
 async def run_scenario(opts: Options, name: str) -> ScenarioResult:
+    if name == GROWN_SCENARIO and (opts.external or opts.mode == "cluster"):
+        # The grown database is an embedded server's SQLite file.
+        return ScenarioResult(name, opts.mode, skipped="skipped: embedded mode, local server only")
     if opts.mode == "cluster" and not opts.external:
         return await run_cluster_scenario(opts, name)
+    grown = await asyncio.to_thread(grown_database, opts) if name == GROWN_SCENARIO else None
     background = await quiet_host(opts)
     server: LocalServer | None = None
     if opts.external:
         assert opts.target is not None and opts.admin_secret is not None
         target = Target(opts.target, opts.admin_secret, opts.server_pid, external=True)
     else:
-        server = LocalServer(env=opts.server_env, source=opts.server_source)
+        server = LocalServer(
+            env=opts.server_env,
+            source=opts.server_source,
+            database=grown.path if grown is not None else None,
+        )
         target = server.start()
     pool = WorkerPool(opts.workers, target.gateway_addresses())
     res: ScenarioResult
@@ -186,6 +216,11 @@ async def run_scenario(opts: Options, name: str) -> ScenarioResult:
         ctx = Context(opts, target, pool, name)
         res = await RUNNERS[name](ctx)
         res.figures["background_cpu_pct"] = background
+        if server is not None:
+            # On the grown database: how long a restart of a grown server takes.
+            res.figures["server_start_s"] = round(server.start_s or 0.0, 2)
+        if grown is not None:
+            res.figures["grown"] = grown.figures()
         for label, summary in ctx.profiler.summaries.items():
             res.figures.setdefault("profile", {})[label] = {
                 "samples": summary.samples,
@@ -285,6 +320,23 @@ async def run_cluster_scenario(opts: Options, name: str) -> ScenarioResult:
     return res
 
 
+def compare_with_fresh(res: ScenarioResult, earlier: list[ScenarioResult]) -> None:
+    """search-grown after search in one run: the grown figures beside the fresh ones."""
+    fresh = next((r for r in earlier if r.scenario == "search" and not r.error), None)
+    if res.scenario != GROWN_SCENARIO or fresh is None:
+        return
+    grown_rate = res.figures.get("sustainable_rate")
+    fresh_rate = fresh.figures.get("sustainable_rate")
+    res.figures["fresh"] = {
+        "sustainable_rate": fresh_rate,
+        "p99_ms": fresh.figures.get("p99_ms"),
+        "server_start_s": fresh.figures.get("server_start_s"),
+        "grown_over_fresh": round(grown_rate / fresh_rate, 3)
+        if grown_rate and fresh_rate
+        else None,
+    }
+
+
 def keep_server_log(
     server: LocalServer | LocalCluster, res: ScenarioResult, results_dir: Path
 ) -> None:
@@ -326,6 +378,7 @@ async def run_all(opts: Options) -> list[ScenarioResult]:
             note(f"== {name} ({opts.mode}{', short' if opts.short else ''})")
             res = await run_scenario(opts, name)
             res.figures.setdefault("scenario_s", round(time.monotonic() - t0, 1))
+            compare_with_fresh(res, results)
             path = write_json(res, meta_, opts.results_dir)
             png = plot(res, opts.results_dir) if opts.plot else None
             took = time.monotonic() - t0

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bench.grown import default_cache_dir
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("one-to-one", "group", "connections", "unary", "search")
+SCENARIOS = ("one-to-one", "group", "connections", "unary", "search", "search-grown")
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Params:
     search_max_steps: int = 14
     search_refine: int = 2
     search_p99_ms: float = 200.0
+    # search-grown: the search on a server whose database already holds this
+    # many messages over this many one-to-one conversations (bench.grown)
+    grown_messages: int = 1_000_000
+    grown_conversations: int = 10_000
     # phases
     drain_cap: float = 30.0
 
@@ -68,6 +74,8 @@ SHORT: dict[str, Any] = {
     "search_step_s": 4.0,
     "search_max_steps": 6,
     "search_refine": 0,
+    "grown_messages": 50_000,
+    "grown_conversations": 1_000,
     "drain_cap": 10.0,
 }
 
@@ -96,6 +104,8 @@ class Options:
     cluster_workers: int = 2
     engines: dict[str, str] = field(default_factory=dict)
     results_dir: Path = RESULTS_DIR
+    # Where bench.grown keeps the grown databases it built.
+    grown_cache: Path = field(default_factory=default_cache_dir)
     profile: bool = False
     profile_native: bool = False
     progress: bool = True

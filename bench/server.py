@@ -130,15 +130,19 @@ def with_source(env: dict[str, str], source: Path | None) -> dict[str, str]:
 class LocalServer:
     """`python -m parley serve --listen 127.0.0.1:0` in a temporary data
     directory; `source` (a directory holding the `parley` package) replaces
-    the installed server code."""
+    the installed server code; `database` (a SQLite file, see bench.grown)
+    is copied in as the server's database."""
 
     env: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
+    database: Path | None = None
     admin_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     keep_data: bool = False
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     workdir: Path | None = None
+    # Seconds from spawning the process to its listening line.
+    start_s: float | None = None
 
     @property
     def log_path(self) -> Path:
@@ -148,6 +152,9 @@ class LocalServer:
     def start(self, timeout: float = 60.0) -> Target:
         self.workdir = Path(tempfile.mkdtemp(prefix="parley-bench-"))
         data_dir = self.workdir / "data"
+        if self.database is not None:
+            data_dir.mkdir(parents=True)
+            shutil.copyfile(self.database, data_dir / "parley.db")
         env = {
             **os.environ,
             **LOAD_ENV,
@@ -155,6 +162,7 @@ class LocalServer:
             "PARLEY_ADMIN_SECRET": self.admin_secret,
         }
         with_source(env, self.source)
+        t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [
@@ -178,6 +186,7 @@ class LocalServer:
             found = _LISTENING.findall(self.log_path.read_text(errors="replace"))
             if found:
                 self.port = int(found[-1])
+                self.start_s = time.monotonic() - t0
                 return Target(f"127.0.0.1:{self.port}", self.admin_secret, self.proc.pid)
             if self.proc.poll() is not None:
                 break

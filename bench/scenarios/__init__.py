@@ -16,4 +16,5 @@ SCENARIOS: dict[str, Scenario] = {
     "connections": connections.run,
     "unary": unary.run,
     "search": search.run,
+    "search-grown": search.run_grown,
 }

@@ -42,9 +42,15 @@ def _point(st: PhaseStats, ok: bool) -> dict[str, Any]:
     }
 
 
-async def run(ctx: Context) -> ScenarioResult:
+async def run_grown(ctx: Context) -> ScenarioResult:
+    """The same search, on a server started on a grown database (the caller
+    starts it there, see bench.cli)."""
+    return await run(ctx, "search-grown")
+
+
+async def run(ctx: Context, name: str = "search") -> ScenarioResult:
     prm = ctx.params
-    res = ScenarioResult("search", ctx.opts.mode)
+    res = ScenarioResult(name, ctx.opts.mode)
     pop = await ctx.populate(prm.search_users)
     plan = pair_plan(pop.users, pop.online)
     best: PhaseStats | None = None
@@ -119,7 +125,7 @@ async def run(ctx: Context) -> ScenarioResult:
         res.figures["sustainable_rate"] = best.target_rate
         res.rows.append(
             phase_row(
-                "search",
+                name,
                 best,
                 note=f"highest sustainable; failed at {failed_at:,.0f}/s"
                 if failed_at
@@ -131,5 +137,5 @@ async def run(ctx: Context) -> ScenarioResult:
         res.figures["sustainable_rate"] = None
         if last is not None:
             res.figures.update(last.figures())
-            res.rows.append(phase_row("search", last, note=f"nothing sustainable >= {MIN_RATE}/s"))
+            res.rows.append(phase_row(name, last, note=f"nothing sustainable >= {MIN_RATE}/s"))
     return res

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.admin import AdminServicer
@@ -26,8 +25,11 @@ from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
+from parley.api.policy import PolicyInterceptor, check_covers
+from parley.api.reflection import add_reflection
 from parley.api.relations import RelationServicer
 from parley.api.users import UserServicer
+from parley.api.validation import Validator
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
 from parley.clock import now_ms
 from parley.config import Settings
@@ -180,9 +182,11 @@ async def build_core(settings: Settings) -> Core:
     commit.start()
     tokens = TokenService(token_store, settings.auth.token_secret)
     await tokens.load()
-    users = Users(stores.users)
+    users = Users(stores.users, settings.caches.known_users)
     await users.load()
-    registry = Registry(settings.auth.multi_login_policy)
+    registry = Registry(
+        settings.auth.multi_login_policy, settings.limits.presence_watches_per_stream
+    )
     access = Access()
     versions = VersionClock(await stores.conversations.max_version())
     if cluster is not None:
@@ -205,12 +209,15 @@ async def build_core(settings: Settings) -> Core:
         # Older than half the log's duplicate window: maybe past it.
         messages.find_stored = message_store.find_by_client_ids
         messages.old_resend_ms = int(cluster.cfg.duplicate_window_seconds * 500)
-    relations = Relations(settings, SqlRelationStore(stores.engine), users, log_)
+    relations = Relations(
+        settings, SqlRelationStore(stores.engine), users, log_, settings.caches.relation_users
+    )
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
     access.groups = groups
-    messages.policy = SendRules(relations, groups)
+    access.peers = relations
+    messages.policy = SendRules(access, groups)
     sync = Sync(access, seqs, message_store, stores.conversations)
-    read_state = ReadState(access, log_, sync)
+    read_state = ReadState(access, log_, sync, settings.caches.delivery_cursors)
     edits = Edits(settings, log_, message_store)
     conversations = Conversations(log_, sync)
     presence = Presence(
@@ -268,7 +275,7 @@ async def build_core(settings: Settings) -> Core:
 async def _attach_operations(core: Core) -> None:
     """Statistics recording, webhooks and the operator services."""
     settings, registry = core.settings, core.registry
-    recorder = StatsRecorder(core.commit)
+    recorder = StatsRecorder(core.commit, remembered=settings.caches.active_users)
     core.log.observer = recorder
     registry.on_connect = lambda session: recorder.connected(session.user_id)
     hooks = Hooks(settings.hooks, settings.node_id)
@@ -280,6 +287,7 @@ async def _attach_operations(core: Core) -> None:
     registry.on_presence = presence_hook(hooks, core.presence)
     core.relations.hooks = hooks
     core.groups.hooks = hooks
+    core.edits.hooks = hooks
     core.hooks = hooks
     core.admin = Admin(
         settings, core.users, registry, core.gateway, core.log, push if push.enabled else None
@@ -292,6 +300,7 @@ def _runtime_figures(core: Core) -> dict[str, float]:
     return {
         "parley_streams_open": len(core.registry),
         "parley_online_users": core.registry.online_users(),
+        "parley_presence_watched_users": core.registry.watched_users(),
         "parley_hook_queue_depth": core.hooks.queue_depth() if core.hooks else 0,
         "parley_commit_batches": core.commit.batches,
         "parley_commit_writes": core.commit.items,
@@ -319,9 +328,14 @@ def _passthrough(data: bytes) -> bytes:
 
 
 def server_options(settings: Settings) -> list[tuple[str, Any]]:
+    limits = settings.limits
     return [
         ("grpc.so_reuseport", 0),
-        ("grpc.max_receive_message_length", settings.limits.max_frame_bytes),
+        # Above max_frame_bytes, so the validation can answer FRAME_TOO_LARGE.
+        (
+            "grpc.max_receive_message_length",
+            max(limits.max_transport_bytes, limits.max_frame_bytes),
+        ),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
@@ -362,17 +376,22 @@ class App:
 
 async def start_app(settings: Settings) -> App:
     settings = resolve_secrets(settings)
+    # Callers are authenticated (policy) before their input is validated.
+    policy = PolicyInterceptor()
+    validator = Validator(settings)
     server = grpc.aio.server(
         options=server_options(settings),
-        interceptors=[RequestInterceptor(), DecodingInterceptor()],
+        interceptors=[RequestInterceptor(), policy, DecodingInterceptor(validator)],
     )
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     core = await build_core(settings)
+    check_covers(SERVICE_NAMES)
+    policy.bind(core.authn)
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
-        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString),
+        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString, validator),
         response_serializer=_passthrough,
     )
     server.add_generic_rpc_handlers(
@@ -400,13 +419,10 @@ async def start_app(settings: Settings) -> App:
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(core.authn, core.admin, core.statistics, core.presence), server
     )
-    reflection.enable_server_reflection(
-        (
-            *SERVICE_NAMES,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ),
+    add_reflection(
         server,
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
+        extra=[health_pb2.DESCRIPTOR],
     )
     try:
         port = server.add_insecure_port(settings.listen)

@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from parley.gateway.v1 import gateway_pb2
-from parley.group.v1 import group_pb2_grpc
+from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.msg.v1 import message_pb2, msg_pb2
 from parley.relation.v1 import relation_pb2_grpc
 from tests.harness import ST, Api, Device, P, bearer, error_reason, new_user_id, pull_all
@@ -31,6 +31,25 @@ async def users(api: Api, n: int, prefix: str = "u") -> list[tuple[str, str]]:
     ids = [new_user_id(prefix) for _ in range(n)]
     await api.register(*ids)
     return [(u, await api.token(u)) for u in ids]
+
+
+User = tuple[str, str]
+
+
+async def create(
+    s: Social, owner: User, members: Sequence[User], admins: Sequence[User] = (), **kw: Any
+) -> group_pb2.GroupInfo:
+    """A group of `owner` with `members` (and `admins` among them)."""
+    resp = await s.groups.CreateGroup(
+        group_pb2.CreateGroupRequest(
+            name=kw.pop("name", "team"),
+            member_user_ids=[m[0] for m in members],
+            admin_user_ids=[a[0] for a in admins],
+            **kw,
+        ),
+        metadata=bearer(owner[1]),
+    )
+    return resp.group
 
 
 async def device(api: Api, user: str, name: str = "", platform: int = P.PLATFORM_IOS) -> Device:
@@ -116,3 +135,26 @@ async def next_event(d: Device, kind: str, timeout: float = 10.0) -> message_pb2
         msg = frame.notification.message
         if msg.notification.WhichOneof("event") == kind:
             return msg
+
+
+def revoke(api: Api, token: str, cid: str, seq: int) -> Awaitable[msg_pb2.RevokeMessageResponse]:
+    return api.msg.RevokeMessage(
+        msg_pb2.RevokeMessageRequest(conversation_id=cid, seq=seq), metadata=bearer(token)
+    )
+
+
+def edit(
+    api: Api, token: str, cid: str, seq: int, text: str
+) -> Awaitable[msg_pb2.EditMessageResponse]:
+    req = msg_pb2.EditMessageRequest(conversation_id=cid, seq=seq)
+    req.content.text.text = text
+    return api.msg.EditMessage(req, metadata=bearer(token))
+
+
+def delete(
+    api: Api, token: str, cid: str, seqs: Sequence[int], scope: int
+) -> Awaitable[msg_pb2.DeleteMessagesResponse]:
+    return api.msg.DeleteMessages(
+        msg_pb2.DeleteMessagesRequest(conversation_id=cid, seqs=seqs, scope=scope),  # type: ignore[arg-type]
+        metadata=bearer(token),
+    )

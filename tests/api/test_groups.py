@@ -5,8 +5,6 @@ with pushes, mentions and receipts, and group events recovered by sync."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
 
 import grpc
 
@@ -17,6 +15,8 @@ from parley.group.v1 import group_pb2 as g
 from parley.msg.v1 import message_pb2, msg_pb2
 from tests.api.social import (
     Social,
+    User,
+    create,
     device,
     device_send_group,
     events,
@@ -31,22 +31,6 @@ from tests.api.social import (
 from tests.harness import Api, ServerProcess, bearer, pull_all
 
 C = grpc.StatusCode
-User = tuple[str, str]
-
-
-async def create(
-    s: Social, owner: User, members: Sequence[User], admins: Sequence[User] = (), **kw: Any
-) -> g.GroupInfo:
-    resp = await s.groups.CreateGroup(
-        g.CreateGroupRequest(
-            name=kw.pop("name", "team"),
-            member_user_ids=[m[0] for m in members],
-            admin_user_ids=[a[0] for a in admins],
-            **kw,
-        ),
-        metadata=bearer(owner[1]),
-    )
-    return resp.group
 
 
 async def member_ids(s: Social, token: str, group_id: str, role: int = 0) -> list[str]:

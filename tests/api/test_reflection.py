@@ -6,10 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import ServerProcess
+import grpc
+import pytest
+from google.protobuf import descriptor_pb2
+from grpc_reflection.v1alpha import reflection_pb2
+
+from tests.harness import REPO, ServerProcess, error_reason
 
 
 def grpcurl() -> str:
@@ -168,3 +174,103 @@ async def test_grpcurl_health_and_a_call(server: ServerProcess) -> None:
         )
     )
     assert pulled["results"][0]["messages"][0]["content"]["text"]["text"] == "hi from grpcurl"
+
+
+# Reflection as a client library sees it: both protocol versions, raw frames.
+V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+
+
+async def reflect(
+    address: str, method: str, *requests: reflection_pb2.ServerReflectionRequest
+) -> list[reflection_pb2.ServerReflectionResponse]:
+    """One reflection stream; v1 and v1alpha share their wire format, so the
+    v1alpha message classes speak both."""
+    async with grpc.aio.insecure_channel(address) as ch:
+        call = ch.stream_stream(
+            method,
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        return [r async for r in call(iter(requests))]
+
+
+def compiled_contract(tmp: Path) -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """protos/ compiled now, with its comments: what reflection must serve."""
+    out = tmp / "contract.binpb"
+    files = sorted(str(p.relative_to(REPO / "protos")) for p in (REPO / "protos").rglob("*.proto"))
+    args = [f"-I{REPO / 'protos'}", "--include_source_info", f"--descriptor_set_out={out}"]
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", *args, *files], check=True)
+    fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    return {f.name: f for f in fds.file}
+
+
+@pytest.mark.parametrize("method", [V1, V1ALPHA])
+async def test_reflection_serves_every_comment_of_the_contract(
+    server: ServerProcess, method: str, tmp_path: Path
+) -> None:
+    expected = compiled_contract(tmp_path)
+    (listed,) = await reflect(
+        server.address, method, reflection_pb2.ServerReflectionRequest(list_services="")
+    )
+    names = [s.name for s in listed.list_services_response.service]
+    assert "grpc.reflection.v1.ServerReflection" in names
+    assert "grpc.reflection.v1alpha.ServerReflection" in names
+    answers = await reflect(
+        server.address,
+        method,
+        *(reflection_pb2.ServerReflectionRequest(file_containing_symbol=n) for n in names),
+    )
+    served: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    for answer in answers:
+        assert answer.HasField("file_descriptor_response"), answer
+        for raw in answer.file_descriptor_response.file_descriptor_proto:
+            f = descriptor_pb2.FileDescriptorProto.FromString(raw)
+            served[f.name] = f
+    assert set(expected) <= set(served)
+    for name, want in expected.items():
+        assert served[name] == want, f"{name} is served without its comments"
+    by_name, unknown = await reflect(
+        server.address,
+        method,
+        reflection_pb2.ServerReflectionRequest(file_by_filename="parley/msg/v1/msg.proto"),
+        reflection_pb2.ServerReflectionRequest(file_containing_symbol="parley.NoSuchThing"),
+    )
+    first = by_name.file_descriptor_response.file_descriptor_proto[0]
+    assert (
+        descriptor_pb2.FileDescriptorProto.FromString(first) == expected["parley/msg/v1/msg.proto"]
+    )
+    assert unknown.error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+    # The reflection services describe themselves too (grpcurl describes all it lists).
+    assert "grpc/reflection/v1/reflection.proto" in served
+    assert served["grpc/reflection/v1/reflection.proto"].package == "grpc.reflection.v1"
+
+
+async def test_grpcurl_describe_shows_the_comments(server: ServerProcess) -> None:
+    service = await run("-plaintext", server.address, "describe", "parley.msg.v1.MsgService")
+    assert "// Messages and their sync state." in service
+    assert "// Sends a message. Idempotent on (sender, client_msg_id)." in service
+    message = await run("-plaintext", server.address, "describe", "parley.msg.v1.SeqRange")
+    assert "// First seq wanted (>= 1)." in message
+    everything = await run("-plaintext", server.address, "describe")
+    assert "service ServerReflection" in everything
+
+
+@pytest.mark.parametrize("method", [V1, V1ALPHA])
+async def test_undecodable_reflection_bytes_get_invalid_argument(
+    server: ServerProcess, method: str
+) -> None:
+    assert server.log_path is not None
+    log_before = server.log_path.stat().st_size
+    async with grpc.aio.insecure_channel(server.address) as ch:
+        call = ch.stream_stream(method, request_serializer=bytes, response_deserializer=bytes)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            async for _ in call(iter([b"\x0a\xff\xff\xff\xff\xff"])):
+                pass
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_reason(info.value) == "ERROR_REASON_INVALID_ARGUMENT"
+    (still,) = await reflect(
+        server.address, method, reflection_pb2.ServerReflectionRequest(list_services="")
+    )
+    assert still.list_services_response.service
+    assert b"Traceback" not in server.log_path.read_bytes()[log_before:]

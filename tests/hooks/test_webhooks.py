@@ -298,3 +298,42 @@ async def test_friend_and_group_change_hooks(hooked: Api, receiver: HookReceiver
     await groups.QuitGroup(group_pb2.QuitGroupRequest(group_id=gid), metadata=bearer(tb))
     quit_ = await receiver.wait_for("after.group.quit", lambda d: d["group_id"] == gid)
     assert quit_.doc["user_id"] == bob
+
+
+async def test_moderation_hooks_say_who_removed_a_message(
+    hooked: Api, receiver: HookReceiver
+) -> None:
+    """after.message.revoke and after.message.delete name the remover and in
+    what capacity: the sender, a group owner or admin, or an admin token."""
+    (alice, ta), (bob, _) = await users(hooked, 2)
+    sent = await hooked.msg.SendMessage(
+        msg_pb2.SendMessageRequest(message=single(bob, "take me down")), metadata=bearer(ta)
+    )
+    cid, seq = sent.ack.conversation_id, sent.ack.seq
+    await hooked.msg.RevokeMessage(
+        msg_pb2.RevokeMessageRequest(conversation_id=cid, seq=seq),
+        metadata=bearer(hooked.admin_token),
+    )
+    revoked = await receiver.wait_for("after.message.revoke", lambda d: d["conversation_id"] == cid)
+    assert {k: revoked.doc[k] for k in ("seq", "sender_id", "revoker_user_id", "revoked_as")} == {
+        "seq": seq,
+        "sender_id": alice,
+        "revoker_user_id": "admin",
+        "revoked_as": "MESSAGE_ACTOR_ADMIN",
+    }
+    again = await hooked.msg.SendMessage(
+        msg_pb2.SendMessageRequest(message=single(bob, "mine to delete")), metadata=bearer(ta)
+    )
+    await hooked.msg.DeleteMessages(
+        msg_pb2.DeleteMessagesRequest(
+            conversation_id=cid,
+            seqs=[again.ack.seq],
+            scope=msg_pb2.DeleteScope.DELETE_SCOPE_FOR_EVERYONE,
+        ),
+        metadata=bearer(ta),
+    )
+    deleted = await receiver.wait_for("after.message.delete", lambda d: d["conversation_id"] == cid)
+    assert deleted.doc["seqs"] == [again.ack.seq] and deleted.doc["sender_ids"] == [alice]
+    assert deleted.doc["deleter_user_id"] == alice
+    assert deleted.doc["deleted_as"] == "MESSAGE_ACTOR_SENDER"
+    assert deleted.doc["event_seq"] > again.ack.seq

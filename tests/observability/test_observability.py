@@ -5,37 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import signal
-import urllib.request
 import uuid
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from prometheus_client.parser import text_string_to_metric_families
 
 from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.msg.v1 import message_pb2, msg_pb2
-from tests.harness import ST, Api, Device, P, ServerProcess, bearer
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def scrape(proc: ServerProcess) -> Samples:
-    port = re.findall(r"metrics on http://127\.0\.0\.1:(\d+)/metrics", proc.log_tail(400))[-1]
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        assert r.headers["Content-Type"].startswith("text/plain")
-        text = r.read().decode()
-    out: Samples = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+from tests.harness import ST, Api, Device, P, ServerProcess, bearer, scrape, value
 
 
 async def start(proc: ServerProcess) -> Api:

@@ -8,6 +8,7 @@ import uuid
 import grpc
 import pytest
 
+from parley.common.v1 import common_pb2
 from parley.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from tests.harness import Api, Device, P, ServerProcess, bearer, error_reason, new_user_id
 
@@ -113,38 +114,31 @@ async def test_expired_token(api: Api) -> None:
     assert error_reason(err) == "ERROR_REASON_TOKEN_EXPIRED"
 
 
-async def test_oversized_frame_closes_with_resource_exhausted(api: Api) -> None:
-    _, token = await _user(api)
-    d = await _open(api, token)
-    assert d.session is not None
-    big = gateway_pb2.ClientFrame(request_id="big")
-    big.send.message.client_msg_id = "x"
-    big.send.message.session_type = 1
-    big.send.message.recv_id = "someone"
-    big.send.message.content.text.text = "x" * (d.session.max_frame_bytes + 10)
-    await d.post(big)
-    status = await d.wait_closed()
-    assert status == grpc.StatusCode.RESOURCE_EXHAUSTED
-    await d.close()
-
-
-async def test_oversized_content_is_an_error_frame(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("text_bytes", "reason"),
+    [(300 * 1024, "ERROR_REASON_FRAME_TOO_LARGE"), (65 * 1024, "ERROR_REASON_CONTENT_TOO_LARGE")],
+)
+async def test_oversized_send_is_an_error_frame(api: Api, text_bytes: int, reason: str) -> None:
     _, token = await _user(api)
     peer, _ = await _user(api)
     d = await _open(api, token)
     frame = gateway_pb2.ClientFrame()
-    frame.send.message.client_msg_id = "big-content"
+    frame.send.message.client_msg_id = "big"
     frame.send.message.session_type = 1
     frame.send.message.recv_id = peer
-    frame.send.message.content.text.text = "y" * (65 * 1024)
+    frame.send.message.content.text.text = "y" * text_bytes
     answer = await d.request(frame)
-    assert answer.error.reason == 29  # CONTENT_TOO_LARGE
+    assert answer.error.reason == common_pb2.ErrorReason.Value(reason)
     assert answer.error.code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
-    assert answer.error.client_msg_id == "big-content"
+    assert answer.error.client_msg_id == "big"
     # The stream stays usable.
     ping = gateway_pb2.ClientFrame()
     ping.ping.client_time_ms = 5
     assert (await d.request(ping)).HasField("pong")
+    # Past the transport's hard cap gRPC ends the stream before Parley sees the frame.
+    frame.send.message.content.text.text = "y" * (4 * 1024 * 1024)
+    await d.post(frame)
+    assert await d.wait_closed() == grpc.StatusCode.RESOURCE_EXHAUSTED
     await d.close()
 
 

@@ -5,6 +5,7 @@ installed, and always on a plain pseudo-terminal too."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Iterator
@@ -12,18 +13,29 @@ from pathlib import Path
 
 import pytest
 
+from parley.common.v1 import common_pb2
 from parley_sdk import ParleyClient
 from tests.harness import Api, ServerProcess
-from tests.sdk.helpers import FAST, accounts, assert_matches_server
+from tests.sdk.helpers import (
+    FAST,
+    Account,
+    accounts,
+    assert_matches_server,
+    eventually_async,
+    open_client,
+    token_for,
+)
 from tests.sdk.terminals import (
     Terminals,
     available_drivers,
     make_terminals,
+    normalize,
     wait_exit,
     wait_for,
 )
 
 REPO = Path(__file__).resolve().parents[2]
+P = common_pb2.Platform
 
 
 @pytest.fixture(params=available_drivers())
@@ -97,8 +109,8 @@ async def test_two_people_chat_in_terminals(
     await wait_for(term, "alice", f"{b} is typing...")
     term.type("bob", "")
     await wait_for(term, "alice", f"{b}: typing a reply")
-    await wait_for(term, "bob", "[sent #3]")
-    await wait_for(term, "bob", f"[{a} read up to #3]")
+    await wait_for(term, "bob", "[sent #2]")
+    await wait_for(term, "bob", f"[{a} read up to #2]")
 
     # Local search and history in the terminal.
     term.type("alice", "/search reply")
@@ -124,3 +136,73 @@ async def test_two_people_chat_in_terminals(
             "typing a reply",
         ]
         await assert_matches_server(api, check, alice)
+
+
+async def test_groups_and_unknown_users_in_a_terminal(
+    server: ServerProcess, api: Api, tmp_path: Path, terminals: Terminals
+) -> None:
+    """What `/list` shows can be opened, names (not ids) label `[new]` lines,
+    a user who does not exist is refused without leaving a conversation
+    behind, and a kick is announced once."""
+    bob, carol = await accounts(api, 2, "tuig")
+    b, c = bob.user_id, carol.user_id
+    term = terminals
+    argv, env = chat_command(server.address, bob.token, "bob-term", tmp_path / "bob.db")
+    term.start("bob", argv, env)
+    await wait_for(term, "bob", f"[connected as {b}]")
+    await wait_for(term, "bob", "no conversations yet")
+
+    # An unknown user cannot be opened, and nothing is kept for them.
+    term.type("bob", "/open nobody-at-all")
+    await wait_for(term, "bob", "[no user nobody-at-all]")
+    term.type("bob", "hello?")
+    await wait_for(term, "bob", "open a conversation first")
+
+    async with open_client(server.address, carol, tmp_path, "sdk") as owner:
+        await owner.wait_synced(10)
+        group = await owner.groups.create("Launch", [b])
+        gid, cid = group.group_id, group.conversation_id
+        await owner.send_text(cid, "countdown")
+        # The group is named in the new-message lines, never by its id.
+        await wait_for(term, "bob", f"[new] {c} in #Launch: countdown")
+
+        # The name `/list` shows opens the group itself.
+        term.type("bob", "/list")
+        await wait_for(term, "bob", "#Launch (")
+        term.type("bob", "/open #Launch")
+        await wait_for(term, "bob", "--- chat with #Launch ---")
+        term.type("bob", "ready")
+        await wait_for(term, "bob", "me: ready")
+        await eventually_async(
+            lambda: _has_text(owner, cid, "ready"), what="bob's message in the group"
+        )
+
+        # Removed from the group: the notice shows once.
+        await owner.groups.kick(gid, [b])
+        await wait_for(term, "bob", f"{c} removed {b}")
+
+    # Logged out by a login on another device: one notice, saying why.
+    other = Account(b, await token_for(api, b, P.PLATFORM_IOS))
+    async with open_client(server.address, other, tmp_path, "phone") as phone:
+        await phone.wait_synced(10)
+        await wait_for(term, "bob", "[logged out by the server: ERROR_REASON_KICKED")
+    await asyncio.sleep(1.0)
+    lines = term.screen("bob").splitlines()
+    assert sum(f"{c} removed {b}" in line for line in lines) == 1, lines
+    notices = [line for line in map(normalize, lines) if "[kicked:" in line or "[loggedout" in line]
+    assert len(notices) == 1, notices
+
+    term.type("bob", "/quit")
+    await wait_exit(term, "bob")
+    # (The terminal's token was logged out: the check uses the newer one.)
+    async with ParleyClient(
+        server.address, other.token, "ios", "bob-term", db_path=tmp_path / "bob.db", network=FAST
+    ) as check:
+        await check.wait_synced(10)
+        kept = [conv.conversation_id for conv in await check.get_conversations()]
+        assert [k for k in kept if k.startswith("si_")] == [], kept
+        assert cid in kept
+
+
+async def _has_text(client: ParleyClient, cid: str, text: str) -> bool:
+    return text in [m.text for m in await client.get_history(cid)]

@@ -9,8 +9,10 @@ import grpc
 import pytest
 
 from parley.common.v1 import common_pb2
+from parley.msg.v1 import notification_pb2
 from parley_sdk import ChatMessage, ConnectionState, SendStatus, text_content
 from parley_sdk.errors import from_error_frame
+from parley_sdk.messages import number_of, seq_of
 from parley_sdk.network import backoff_delay, classify
 from parley_sdk.store import Store, Tx, fts_query
 
@@ -109,5 +111,31 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError):
             await store.run(broken)
         assert await store.run(lambda tx: tx.stored_messages("si_a_b")) == []
+    finally:
+        await store.close()
+
+
+async def test_numbers_count_messages_not_control_events(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    await store.open()
+    try:
+
+        def fill(tx: Tx) -> None:
+            for seq in (1, 3, 6):
+                tx.save_message(_msg("si_a_b", seq, f"m{seq}"))
+            for seq in (2, 4, 5):
+                receipt = notification_pb2.Notification()
+                receipt.read_receipt.has_read_seq = seq - 1
+                tx.save_message(
+                    ChatMessage("si_a_b", f"r{seq}", "b", 1, seq=seq, notification=receipt)
+                )
+
+        await store.run(fill)
+        controls = await store.run(lambda tx: tx.control_seqs("si_a_b"))
+        assert controls == [2, 4, 5]
+        assert [number_of(controls, s) for s in (1, 3, 6)] == [1, 2, 3]
+        assert [seq_of(controls, n) for n in (1, 2, 3)] == [1, 3, 6]
+        # Read up to a receipt's seq: up to the last message below it.
+        assert number_of(controls, 5) == 2
     finally:
         await store.close()

@@ -7,7 +7,7 @@ has committed, so listeners only ever see committed state, each change once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from parley.conversation.v1 import conversation_pb2
@@ -82,6 +82,11 @@ class Effects:
             await listener.on_receipt(receipt)
 
         self.calls.append(call)
+
+
+#: Runs a store function under the sync lock and publishes its effects
+#: (`Syncer.run_locked`): what every feature that changes the store is given.
+Apply = Callable[[Callable[[Tx], Effects]], Awaitable[Effects]]
 
 
 class ConvCache:

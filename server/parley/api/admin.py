@@ -20,7 +20,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def GetStatistics(
         self, request: admin_pb2.GetStatisticsRequest, context: Ctx
     ) -> admin_pb2.GetStatisticsResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         resp = await self.stats.get(request.start_date, request.end_date)
         resp.online_users, resp.open_streams = await self.presence.counts()
         return resp
@@ -29,7 +29,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def ListUsers(
         self, request: admin_pb2.ListUsersRequest, context: Ctx
     ) -> admin_pb2.ListUsersResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         users, page = await self.admin.list_users(
             request.keyword, request.page, request.blocked_only
         )
@@ -39,14 +39,14 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def GetUser(
         self, request: admin_pb2.GetUserRequest, context: Ctx
     ) -> admin_pb2.GetUserResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         return admin_pb2.GetUserResponse(user=await self.admin.get_user(request.user_id))
 
     @rpc
     async def BlockUser(
         self, request: admin_pb2.BlockUserRequest, context: Ctx
     ) -> admin_pb2.BlockUserResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         closed = await self.admin.block(request.user_id, request.reason)
         return admin_pb2.BlockUserResponse(closed_streams=closed)
 
@@ -54,7 +54,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def UnblockUser(
         self, request: admin_pb2.UnblockUserRequest, context: Ctx
     ) -> admin_pb2.UnblockUserResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         await self.admin.unblock(request.user_id)
         return admin_pb2.UnblockUserResponse()
 
@@ -62,7 +62,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def ForceLogout(
         self, request: admin_pb2.ForceLogoutRequest, context: Ctx
     ) -> admin_pb2.ForceLogoutResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         closed = await self.admin.logout(request.user_id, request.platform)
         return admin_pb2.ForceLogoutResponse(closed_streams=closed)
 
@@ -70,6 +70,6 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     async def SendSystemNotification(
         self, request: admin_pb2.SendSystemNotificationRequest, context: Ctx
     ) -> admin_pb2.SendSystemNotificationResponse:
-        self.authn.admin(context)
+        self.authn.caller(context)
         delivered = await self.admin.notify(request)
         return admin_pb2.SendSystemNotificationResponse(delivered_users=delivered)

@@ -1,5 +1,5 @@
-"""What every servicer shares: authentication from metadata and turning
-failures into a status with a stable reason."""
+"""What every servicer shares: the caller (admitted by api/policy.py) and
+turning failures into a status with a stable reason."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 import grpc
 
+from parley.api.policy import CALLER
 from parley.common.v1 import common_pb2
 from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
-from parley.errors import ParleyError, R, denied, invalid, unauthenticated
+from parley.errors import ParleyError, R, invalid
 
 log = logging.getLogger("parley.api")
 P = common_pb2.Platform
@@ -21,6 +22,7 @@ T = TypeVar("T")
 Ctx = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
+MAX_OFFSET = 2**53
 
 
 def internal_error() -> ParleyError:
@@ -48,35 +50,19 @@ def rpc(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
 
 
 class Authn:
+    """Tokens and accounts for the servicers. Who may call a method is not
+    theirs to choose: the table in api/policy.py decides, before they run."""
+
     def __init__(self, tokens: TokenService, users: Users) -> None:
         self.tokens = tokens
         self.users = users
 
-    def _token(self, context: Ctx) -> str:
-        for key, value in context.invocation_metadata() or ():
-            if key == "authorization":
-                v = value if isinstance(value, str) else value.decode()
-                if v.lower().startswith("bearer "):
-                    return v[7:].strip()
-                return v.strip()
-        raise unauthenticated(R.ERROR_REASON_TOKEN_MISSING, "missing authorization metadata")
-
-    def any(self, context: Ctx) -> Identity:
-        ident = self.tokens.verify(self._token(context))
-        if not ident.is_admin and self.users.is_blocked(ident.user_id):
-            raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
-        return ident
-
-    def user(self, context: Ctx) -> Identity:
-        ident = self.any(context)
-        if ident.is_admin:
-            raise denied(R.ERROR_REASON_PERMISSION_DENIED, "this call needs a user token")
-        return ident
-
-    def admin(self, context: Ctx) -> Identity:
-        ident = self.tokens.verify(self._token(context))
-        if not ident.is_admin:
-            raise denied(R.ERROR_REASON_ADMIN_REQUIRED, "admin token required")
+    def caller(self, context: Ctx) -> Identity:
+        """The caller of the running RPC, as api/policy.py admitted it."""
+        ident = CALLER.get()
+        if ident is None:
+            # The method's rule takes no token: a servicer bug, not the caller's.
+            raise internal_error()
         return ident
 
 
@@ -92,7 +78,8 @@ def page_bounds(page: common_pb2.PageRequest) -> tuple[int, int]:
             offset = int(page.page_token)
         except ValueError as e:
             raise invalid("malformed page_token") from e
-        if offset < 0:
+        # Past any offset the stores can take (int64), not merely past the end.
+        if not 0 <= offset <= MAX_OFFSET:
             raise invalid("malformed page_token")
     return offset, size
 

@@ -14,7 +14,7 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
     async def ListConversations(
         self, request: conversation_pb2.ListConversationsRequest, context: Ctx
     ) -> conversation_pb2.ListConversationsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         convs, total, version = await self.conversations.list_page(
             ident.user_id, request.since_version, offset, limit
@@ -29,7 +29,7 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
     async def GetConversations(
         self, request: conversation_pb2.GetConversationsRequest, context: Ctx
     ) -> conversation_pb2.GetConversationsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         convs = await self.conversations.get(ident.user_id, request.conversation_ids)
         return conversation_pb2.GetConversationsResponse(conversations=convs)
 
@@ -37,7 +37,7 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
     async def SetConversation(
         self, request: conversation_pb2.SetConversationRequest, context: Ctx
     ) -> conversation_pb2.SetConversationResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         conv = await self.conversations.set(
             ident.user_id,
             request.conversation_id,
@@ -52,6 +52,6 @@ class ConversationServicer(conversation_pb2_grpc.ConversationServiceServicer):
     async def GetTotalUnread(
         self, request: conversation_pb2.GetTotalUnreadRequest, context: Ctx
     ) -> conversation_pb2.GetTotalUnreadResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         total = await self.conversations.total_unread(ident.user_id)
         return conversation_pb2.GetTotalUnreadResponse(total_unread=total)

@@ -14,7 +14,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def CreateGroup(
         self, request: group_pb2.CreateGroupRequest, context: Ctx
     ) -> group_pb2.CreateGroupResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         info = await self.groups.create(
             ident.user_id,
             request.name,
@@ -32,14 +32,14 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def GetGroups(
         self, request: group_pb2.GetGroupsRequest, context: Ctx
     ) -> group_pb2.GetGroupsResponse:
-        self.authn.any(context)
+        self.authn.caller(context)
         return group_pb2.GetGroupsResponse(groups=await self.groups.get_groups(request.group_ids))
 
     @rpc
     async def SetGroupInfo(
         self, request: group_pb2.SetGroupInfoRequest, context: Ctx
     ) -> group_pb2.SetGroupInfoResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         r = request
         info = await self.groups.set_info(
             ident.user_id,
@@ -58,7 +58,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def DismissGroup(
         self, request: group_pb2.DismissGroupRequest, context: Ctx
     ) -> group_pb2.DismissGroupResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.dismiss(ident.user_id, request.group_id)
         return group_pb2.DismissGroupResponse()
 
@@ -66,7 +66,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def TransferOwner(
         self, request: group_pb2.TransferOwnerRequest, context: Ctx
     ) -> group_pb2.TransferOwnerResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.transfer_owner(ident.user_id, request.group_id, request.new_owner_user_id)
         return group_pb2.TransferOwnerResponse()
 
@@ -74,7 +74,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def RequestJoinGroup(
         self, request: group_pb2.RequestJoinGroupRequest, context: Ctx
     ) -> group_pb2.RequestJoinGroupResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         joined = await self.groups.request_join(ident.user_id, request.group_id, request.message)
         return group_pb2.RequestJoinGroupResponse(joined=joined)
 
@@ -82,7 +82,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def ListJoinRequests(
         self, request: group_pb2.ListJoinRequestsRequest, context: Ctx
     ) -> group_pb2.ListJoinRequestsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         reqs, total, pending = await self.groups.list_requests(
             ident.user_id, request.group_id, offset, limit
@@ -97,7 +97,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def RespondJoinRequest(
         self, request: group_pb2.RespondJoinRequestRequest, context: Ctx
     ) -> group_pb2.RespondJoinRequestResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.respond_request(
             ident.user_id, request.group_id, request.user_id, request.accept
         )
@@ -107,7 +107,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def InviteMembers(
         self, request: group_pb2.InviteMembersRequest, context: Ctx
     ) -> group_pb2.InviteMembersResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.invite(ident.user_id, request.group_id, request.user_ids)
         return group_pb2.InviteMembersResponse()
 
@@ -115,7 +115,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def KickMembers(
         self, request: group_pb2.KickMembersRequest, context: Ctx
     ) -> group_pb2.KickMembersResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.kick(ident.user_id, request.group_id, request.user_ids, request.reason)
         return group_pb2.KickMembersResponse()
 
@@ -123,7 +123,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def QuitGroup(
         self, request: group_pb2.QuitGroupRequest, context: Ctx
     ) -> group_pb2.QuitGroupResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.quit(ident.user_id, request.group_id)
         return group_pb2.QuitGroupResponse()
 
@@ -131,7 +131,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def ListGroupMembers(
         self, request: group_pb2.ListGroupMembersRequest, context: Ctx
     ) -> group_pb2.ListGroupMembersResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         members, total = await self.groups.list_members(
             ident.user_id, request.group_id, request.role, offset, limit
@@ -144,7 +144,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def SetMemberRole(
         self, request: group_pb2.SetMemberRoleRequest, context: Ctx
     ) -> group_pb2.SetMemberRoleResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.set_role(ident.user_id, request.group_id, request.user_id, request.role)
         return group_pb2.SetMemberRoleResponse()
 
@@ -152,7 +152,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def SetMemberNickname(
         self, request: group_pb2.SetMemberNicknameRequest, context: Ctx
     ) -> group_pb2.SetMemberNicknameResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.set_nickname(
             ident.user_id, request.group_id, request.user_id, request.nickname
         )
@@ -162,7 +162,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def MuteMember(
         self, request: group_pb2.MuteMemberRequest, context: Ctx
     ) -> group_pb2.MuteMemberResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         end = await self.groups.mute_member(
             ident.user_id, request.group_id, request.user_id, request.duration_seconds
         )
@@ -172,7 +172,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def MuteGroup(
         self, request: group_pb2.MuteGroupRequest, context: Ctx
     ) -> group_pb2.MuteGroupResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.groups.mute_group(ident.user_id, request.group_id, request.muted)
         return group_pb2.MuteGroupResponse()
 
@@ -180,7 +180,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
     async def ListJoinedGroups(
         self, request: group_pb2.ListJoinedGroupsRequest, context: Ctx
     ) -> group_pb2.ListJoinedGroupsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         groups, total = await self.groups.joined_groups(ident.user_id, offset, limit)
         return group_pb2.ListJoinedGroupsResponse(

@@ -6,7 +6,7 @@ from parley.domain.edits import Edits
 from parley.domain.messages import Messages
 from parley.domain.read_state import ReadState
 from parley.domain.sync import Sync, visible_message
-from parley.errors import invalid
+from parley.errors import R, invalid
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
 
 ST = common_pb2.SessionType
@@ -26,7 +26,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def SendMessage(
         self, request: msg_pb2.SendMessageRequest, context: Ctx
     ) -> msg_pb2.SendMessageResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         ack = await self.messages.send(ident, request.message)
         return msg_pb2.SendMessageResponse(ack=ack)
 
@@ -34,7 +34,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def PullMessages(
         self, request: msg_pb2.PullMessagesRequest, context: Ctx
     ) -> msg_pb2.PullMessagesResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         results = await self.sync.pull(ident.user_id, request.ranges, request.order)
         return msg_pb2.PullMessagesResponse(results=results)
 
@@ -42,9 +42,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def GetSeqs(
         self, request: msg_pb2.GetSeqsRequest, context: Ctx
     ) -> msg_pb2.GetSeqsResponse:
-        ident = self.authn.user(context)
-        if len(request.conversation_ids) > 500:
-            raise invalid("at most 500 conversation ids")
+        ident = self.authn.caller(context)
         seqs = await self.sync.get_seqs(ident.user_id, request.conversation_ids)
         return msg_pb2.GetSeqsResponse(seqs=seqs)
 
@@ -52,7 +50,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def MarkRead(
         self, request: msg_pb2.MarkReadRequest, context: Ctx
     ) -> msg_pb2.MarkReadResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         seq, unread = await self.read_state.mark_read(
             ident.user_id, request.conversation_id, request.has_read_seq
         )
@@ -62,7 +60,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def AckDelivery(
         self, request: msg_pb2.AckDeliveryRequest, context: Ctx
     ) -> msg_pb2.AckDeliveryResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.read_state.ack_delivery(
             ident.user_id, request.conversation_id, request.delivered_seq
         )
@@ -72,7 +70,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def RevokeMessage(
         self, request: msg_pb2.RevokeMessageRequest, context: Ctx
     ) -> msg_pb2.RevokeMessageResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         seq = await self.edits.revoke(ident, request.conversation_id, request.seq)
         return msg_pb2.RevokeMessageResponse(event_seq=seq)
 
@@ -80,7 +78,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def EditMessage(
         self, request: msg_pb2.EditMessageRequest, context: Ctx
     ) -> msg_pb2.EditMessageResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         seq, version = await self.edits.edit(
             ident, request.conversation_id, request.seq, request.content
         )
@@ -90,7 +88,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def DeleteMessages(
         self, request: msg_pb2.DeleteMessagesRequest, context: Ctx
     ) -> msg_pb2.DeleteMessagesResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.edits.delete(ident, request.conversation_id, request.seqs, request.scope)
         return msg_pb2.DeleteMessagesResponse()
 
@@ -98,7 +96,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def ClearConversation(
         self, request: msg_pb2.ClearConversationRequest, context: Ctx
     ) -> msg_pb2.ClearConversationResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         min_seq = await self.edits.clear(ident, request.conversation_id)
         return msg_pb2.ClearConversationResponse(min_seq=min_seq)
 
@@ -106,7 +104,7 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def SearchMessages(
         self, request: msg_pb2.SearchMessagesRequest, context: Ctx
     ) -> msg_pb2.SearchMessagesResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         keyword = request.keyword.strip()
         if not keyword:
             raise invalid("keyword is required")
@@ -139,10 +137,16 @@ class MsgServicer(msg_pb2_grpc.MsgServiceServicer):
     async def GetMessageReceipts(
         self, request: msg_pb2.GetMessageReceiptsRequest, context: Ctx
     ) -> msg_pb2.GetMessageReceiptsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         ref = await self.sync.access.readable(request.conversation_id, ident.user_id)
-        if not request.seqs or len(request.seqs) > 100:
+        if not request.seqs:
             raise invalid("give 1 to 100 seqs")
+        cid = ref.conversation_id
+        top = await self.sync.access.visible_top(
+            ident.user_id, cid, await self.sync.seqs.visible_max(cid)
+        )
+        if max(request.seqs) > top:
+            raise invalid("seq above the conversation's max", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         out = msg_pb2.GetMessageReceiptsResponse()
         if ref.session_type != ST.SESSION_TYPE_SINGLE:
             receipts = await self.read_state.group_receipts(ident.user_id, ref, request.seqs)

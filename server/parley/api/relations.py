@@ -14,7 +14,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def ApplyFriend(
         self, request: relation_pb2.ApplyFriendRequest, context: Ctx
     ) -> relation_pb2.ApplyFriendResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.apply(ident.user_id, request.to_user_id, request.message)
         return relation_pb2.ApplyFriendResponse()
 
@@ -22,7 +22,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def ListFriendApplications(
         self, request: relation_pb2.ListFriendApplicationsRequest, context: Ctx
     ) -> relation_pb2.ListFriendApplicationsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         apps, total, pending = await self.relations.list_applications(
             ident.user_id, request.direction, offset, limit
@@ -37,7 +37,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def RespondFriendApplication(
         self, request: relation_pb2.RespondFriendApplicationRequest, context: Ctx
     ) -> relation_pb2.RespondFriendApplicationResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.respond(
             ident.user_id, request.from_user_id, request.accept, request.message
         )
@@ -47,7 +47,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def ListFriends(
         self, request: relation_pb2.ListFriendsRequest, context: Ctx
     ) -> relation_pb2.ListFriendsResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         friends, total = await self.relations.list_friends(ident.user_id, offset, limit)
         return relation_pb2.ListFriendsResponse(
@@ -58,7 +58,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def DeleteFriend(
         self, request: relation_pb2.DeleteFriendRequest, context: Ctx
     ) -> relation_pb2.DeleteFriendResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.delete_friend(ident.user_id, request.user_id)
         return relation_pb2.DeleteFriendResponse()
 
@@ -66,7 +66,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def SetFriendRemark(
         self, request: relation_pb2.SetFriendRemarkRequest, context: Ctx
     ) -> relation_pb2.SetFriendRemarkResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.set_remark(ident.user_id, request.user_id, request.remark)
         return relation_pb2.SetFriendRemarkResponse()
 
@@ -74,7 +74,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def IsFriend(
         self, request: relation_pb2.IsFriendRequest, context: Ctx
     ) -> relation_pb2.IsFriendResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         friend, blocked = await self.relations.is_friend(ident.user_id, request.user_id)
         return relation_pb2.IsFriendResponse(is_friend=friend, blocked_by_me=blocked)
 
@@ -82,7 +82,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def AddBlacklist(
         self, request: relation_pb2.AddBlacklistRequest, context: Ctx
     ) -> relation_pb2.AddBlacklistResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.block(ident.user_id, request.user_id)
         return relation_pb2.AddBlacklistResponse()
 
@@ -90,7 +90,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def RemoveBlacklist(
         self, request: relation_pb2.RemoveBlacklistRequest, context: Ctx
     ) -> relation_pb2.RemoveBlacklistResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         await self.relations.unblock(ident.user_id, request.user_id)
         return relation_pb2.RemoveBlacklistResponse()
 
@@ -98,7 +98,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
     async def ListBlacklist(
         self, request: relation_pb2.ListBlacklistRequest, context: Ctx
     ) -> relation_pb2.ListBlacklistResponse:
-        ident = self.authn.user(context)
+        ident = self.authn.caller(context)
         offset, limit = page_bounds(request.page)
         users, total = await self.relations.list_blacklist(ident.user_id, offset, limit)
         return relation_pb2.ListBlacklistResponse(

@@ -81,6 +81,12 @@ class NatsPeers:
         cutoff = time.monotonic() - 3 * self._heartbeat
         return {n for n, seen in self._alive.items() if seen >= cutoff}
 
+    def _forget_dead(self) -> None:
+        # Node ids come and go (a restarted pod may get a new one): a node
+        # not heard of for a while is forgotten; it is re-learned if it talks.
+        cutoff = time.monotonic() - 10 * self._heartbeat
+        self._alive = {n: seen for n, seen in self._alive.items() if seen >= cutoff}
+
     # -- Peers ------------------------------------------------------------
 
     def on(self, kind: str, handler: Handler) -> None:
@@ -152,6 +158,7 @@ class NatsPeers:
         while True:
             await asyncio.sleep(self._heartbeat)
             self._say(ALIVE, {})
+            self._forget_dead()
             reconnects = self._nc.stats["reconnects"]
             if reconnects != self._reconnects:
                 self._reconnects = reconnects

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -34,12 +34,19 @@ class AuthSettings(BaseModel):
     admin_secret: str = ""
     token_secret: str = ""
     user_token_ttl_seconds: int = 7 * 24 * 3600
+    # Longest ttl_seconds IssueUserToken accepts; past it the expiry would
+    # eventually overflow int64, and a token nobody can expire is a leak.
+    max_user_token_ttl_seconds: int = 365 * 24 * 3600
     admin_token_ttl_seconds: int = 24 * 3600
     multi_login_policy: MultiLoginPolicy = MultiLoginPolicy.ONE_PER_PLATFORM
 
 
 class LimitSettings(BaseModel):
     max_frame_bytes: int = 256 * 1024
+    # gRPC's own cap, the memory bound per request: up to it an over-size
+    # request or frame is read and answered FRAME_TOO_LARGE; past it gRPC
+    # refuses it before Parley sees it (bare RESOURCE_EXHAUSTED).
+    max_transport_bytes: int = 1024 * 1024
     max_content_bytes: int = 64 * 1024
     # Token bucket per connection: sustained sends per second and burst size.
     send_rate_per_second: float = 200.0
@@ -49,6 +56,9 @@ class LimitSettings(BaseModel):
     # At the bound the gateway stops reading frames, so HTTP/2 flow control
     # pushes back on the senders instead of server memory growing.
     max_inflight_sends: int = 4096
+    # Users one stream may watch the presence of; the registry's watcher
+    # sets are bounded by open streams times this.
+    presence_watches_per_stream: Annotated[int, Field(ge=0)] = 1000
     auth_timeout_seconds: float = 10.0
     heartbeat_interval_seconds: float = 30.0
     idle_timeout_seconds: float = 90.0
@@ -72,6 +82,23 @@ class GroupSettings(BaseModel):
     max_members_per_call: int = 2_000
     # Groups whose members are kept in memory (LRU), so sends touch no member rows.
     cached_groups: int = 10_000
+
+
+class CacheSettings(BaseModel):
+    """Entries kept per in-memory cache (the least recently used go first).
+    Each is a copy of what the database holds, so a smaller cache costs
+    queries, never a wrong answer. Group members: `groups.cached_groups`."""
+
+    # User ids known to exist (recipients of sends, users given tokens).
+    known_users: Annotated[int, Field(ge=0)] = 100_000
+    # Users whose friend and blacklist sets are kept, for the single-chat send rule.
+    relation_users: Annotated[int, Field(ge=0)] = 100_000
+    # Acks of recent sends, so a resend is answered without a query.
+    recent_acks: Annotated[int, Field(ge=0)] = 100_000
+    # Delivery cursors (user, conversation) last reported, so a repeated ack costs nothing.
+    delivery_cursors: Annotated[int, Field(ge=0)] = 200_000
+    # Users whose daily activity was written lately (one users-row update a minute each).
+    active_users: Annotated[int, Field(ge=0)] = 200_000
 
 
 class HookSettings(BaseModel):
@@ -158,6 +185,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     messages: MessageSettings = Field(default_factory=MessageSettings)
     groups: GroupSettings = Field(default_factory=GroupSettings)
+    caches: CacheSettings = Field(default_factory=CacheSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     hooks: HookSettings = Field(default_factory=HookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

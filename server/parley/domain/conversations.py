@@ -8,6 +8,7 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.conversation.v1 import conversation_pb2
 from parley.domain.conversation_log import ConversationLog
+from parley.domain.rules import Action
 from parley.domain.sync import Sync, visible_message
 from parley.errors import R, invalid, not_found
 from parley.ids import notification_conversation_id, parse_conversation_id
@@ -104,7 +105,7 @@ class Conversations:
         draft: str | None,
         extension: str | None,
     ) -> conversation_pb2.Conversation:
-        await self.log.access.readable(conversation_id, user_id)
+        await self.log.access.admit(Action.SET_CONVERSATION, conversation_id, user_id)
         fields: dict[str, object] = {}
         if pinned is not None:
             fields["pinned"] = pinned

@@ -11,14 +11,17 @@ from parley.clock import now_ms
 from parley.config import Settings
 from parley.domain.content import search_text, validate_content
 from parley.domain.conversation_log import ConversationLog
+from parley.domain.rules import RULES, Action, actor
 from parley.domain.tokens import Identity
-from parley.errors import R, denied, invalid, not_found, precondition
+from parley.errors import R, invalid, not_found, precondition
+from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import ConversationRef, notification_conversation_id, parse_conversation_id
 from parley.msg.v1 import content_pb2, message_pb2, msg_pb2, notification_pb2
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
 
 MS = message_pb2.MessageStatus
+MA = notification_pb2.MessageActor
 
 
 class Edits:
@@ -27,6 +30,8 @@ class Edits:
         self.log = log
         self.store = store
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Webhooks (parley.hooks): after.message.revoke / .delete; set by the app.
+        self.hooks: Hooks = NO_HOOKS
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -36,19 +41,20 @@ class Edits:
         return lock
 
     async def _load(
-        self, ident: Identity, conversation_id: str, seq: int
-    ) -> tuple[ConversationRef, message_pb2.Message]:
-        ref, msgs = await self._load_many(ident, conversation_id, [seq])
-        return ref, msgs[0]
-
-    async def _load_many(
-        self, ident: Identity, conversation_id: str, seqs: Sequence[int]
-    ) -> tuple[ConversationRef, list[message_pb2.Message]]:
-        """The caller's visible user messages at `seqs`, to change them
-        (access checked once: a current member of a group)."""
-        ref = await self.log.access.writable(conversation_id, ident.user_id)
-        uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
+        self, action: Action, ident: Identity, conversation_id: str, seqs: Sequence[int]
+    ) -> tuple[ConversationRef, list[message_pb2.Message], int]:
+        """The user messages at `seqs` that the caller may `action`, after the
+        rules table admitted them to the conversation, and the MessageActor
+        the caller acts as (a moderator's when any message is not theirs)."""
+        access = self.log.access
+        standing = await access.admit(action, conversation_id, ident.user_id, ident.is_admin)
+        ref = standing.ref
+        uc = None
+        if not ident.is_admin:
+            uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
         msgs = []
+        acting: int = MA.MESSAGE_ACTOR_SENDER
+        window = self.settings.messages.revoke_window_seconds * 1000
         for seq in seqs:
             row = await self.store.get_one(conversation_id, seq)
             if row is None or row.status == MS.MESSAGE_STATUS_DELETED or (uc and seq < uc.min_seq):
@@ -56,8 +62,24 @@ class Edits:
             msg = message_pb2.Message.FromString(row.body)
             if msg.HasField("notification"):
                 raise invalid("events cannot be changed")
+            sender_seat = None
+            if standing.seat is not None and msg.sender_id != ident.user_id:
+                sender_seat = await access.groups.seat(ref.group_id, msg.sender_id)
+            age = now_ms() - msg.server_time_ms
+            in_window = not RULES[action].window or age <= window
+            who = actor(
+                action,
+                ident.user_id,
+                ident.is_admin,
+                msg.sender_id,
+                standing.seat,
+                sender_seat,
+                in_window,
+            )
+            if who != MA.MESSAGE_ACTOR_SENDER:
+                acting = who
             msgs.append(msg)
-        return ref, msgs
+        return ref, msgs, acting
 
     @staticmethod
     def _update(batch: WriteBatch, msg: message_pb2.Message) -> None:
@@ -75,36 +97,41 @@ class Edits:
 
     async def revoke(self, ident: Identity, conversation_id: str, seq: int) -> int:
         async with self._lock(conversation_id):
-            ref, msg = await self._load(ident, conversation_id, seq)
+            ref, [msg], acting = await self._load(Action.REVOKE, ident, conversation_id, [seq])
             if msg.status == MS.MESSAGE_STATUS_REVOKED:
                 raise precondition(R.ERROR_REASON_MESSAGE_REVOKED, "message already revoked")
-            if not ident.is_admin:
-                if msg.sender_id != ident.user_id:
-                    raise denied(R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may revoke")
-                window = self.settings.messages.revoke_window_seconds * 1000
-                if now_ms() - msg.server_time_ms > window:
-                    raise precondition(
-                        R.ERROR_REASON_REVOKE_WINDOW_PASSED, "the revoke window has passed"
-                    )
+            sender = msg.sender_id
             msg.status = MS.MESSAGE_STATUS_REVOKED
             msg.ClearField("content")
             batch = WriteBatch()
             self._update(batch, msg)
             note = notification_pb2.Notification(op_user_id=ident.user_id)
-            note.message_revoked.conversation_id = conversation_id
-            note.message_revoked.seq = seq
-            note.message_revoked.revoker_user_id = ident.user_id
-            note.message_revoked.send_time_ms = msg.send_time_ms
-            return await self.log.append_event(ref, note, extra=batch)
+            rev = note.message_revoked
+            rev.conversation_id = conversation_id
+            rev.seq = seq
+            rev.revoker_user_id = ident.user_id
+            rev.send_time_ms = msg.send_time_ms
+            rev.revoked_as = acting  # type: ignore[assignment]
+            event_seq = await self.log.append_event(ref, note, extra=batch)
+        self.hooks.after(
+            "message.revoke",
+            {
+                "conversation_id": conversation_id,
+                "seq": seq,
+                "sender_id": sender,
+                "revoker_user_id": ident.user_id,
+                "revoked_as": MA.Name(acting),
+                "event_seq": event_seq,
+            },
+        )
+        return event_seq
 
     async def edit(
         self, ident: Identity, conversation_id: str, seq: int, content: content_pb2.Content
     ) -> tuple[int, int]:
         validate_content(content, self.settings.limits.max_content_bytes)
         async with self._lock(conversation_id):
-            ref, msg = await self._load(ident, conversation_id, seq)
-            if msg.sender_id != ident.user_id:
-                raise denied(R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may edit")
+            ref, [msg], _ = await self._load(Action.EDIT, ident, conversation_id, [seq])
             if msg.status == MS.MESSAGE_STATUS_REVOKED:
                 raise precondition(R.ERROR_REASON_MESSAGE_REVOKED, "message was revoked")
             msg.content.CopyFrom(content)
@@ -129,7 +156,9 @@ class Edits:
             raise invalid("seqs must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         unique = sorted(set(seqs))
         if scope == msg_pb2.DeleteScope.DELETE_SCOPE_FOR_ME:
-            await self.log.access.readable(conversation_id, ident.user_id)
+            await self.log.access.admit(
+                Action.DELETE_FOR_ME, conversation_id, ident.user_id, ident.is_admin
+            )
             top = await self.log.seqs.visible_max(conversation_id)
             if unique[-1] > top:
                 raise invalid("seq above the conversation's max", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
@@ -146,21 +175,31 @@ class Edits:
             raise invalid("scope must be FOR_ME or FOR_EVERYONE")
         async with self._lock(conversation_id):
             batch = WriteBatch()
-            target, msgs = await self._load_many(ident, conversation_id, unique)
+            target, msgs, acting = await self._load(
+                Action.DELETE_FOR_EVERYONE, ident, conversation_id, unique
+            )
             for msg in msgs:
-                if msg.sender_id != ident.user_id and not ident.is_admin:
-                    raise denied(
-                        R.ERROR_REASON_NOT_MESSAGE_SENDER, "only the sender may delete for everyone"
-                    )
                 msg.status = MS.MESSAGE_STATUS_DELETED
                 msg.ClearField("content")
                 self._update(batch, msg)
-            await self.log.append_event(
-                target, _deleted_note(ident.user_id, conversation_id, unique), extra=batch
-            )
+            note = _deleted_note(ident.user_id, conversation_id, unique)
+            note.messages_deleted.deleter_user_id = ident.user_id
+            note.messages_deleted.deleted_as = acting  # type: ignore[assignment]
+            event_seq = await self.log.append_event(target, note, extra=batch)
+        self.hooks.after(
+            "message.delete",
+            {
+                "conversation_id": conversation_id,
+                "seqs": unique,
+                "sender_ids": sorted({m.sender_id for m in msgs}),
+                "deleter_user_id": ident.user_id,
+                "deleted_as": MA.Name(acting),
+                "event_seq": event_seq,
+            },
+        )
 
     async def clear(self, ident: Identity, conversation_id: str) -> int:
-        await self.log.access.readable(conversation_id, ident.user_id)
+        await self.log.access.admit(Action.CLEAR, conversation_id, ident.user_id, ident.is_admin)
         uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
         if uc is None:
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")

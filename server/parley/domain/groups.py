@@ -19,24 +19,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from parley.bounded import Generations, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.conversation_log import ConversationLog
 from parley.domain.peers import GROUP_CHANGED, NO_PEERS, Peers
 from parley.domain.relations import notify_users
+from parley.domain.rules import Action, GroupSeat
 from parley.domain.users import Users, user_info
 from parley.errors import ParleyError, R, denied, invalid, not_found, precondition
 from parley.group.v1 import group_pb2
 from parley.hooks.client import NO_HOOKS, Hooks
-from parley.ids import check_user_id, group_conversation_id, parse_conversation_id
+from parley.ids import (
+    check_user_id,
+    group_conversation_id,
+    parse_conversation_id,
+    single_conversation_id,
+)
 from parley.msg.v1 import notification_pb2
 from parley.storage.interfaces import GroupStore, MemberBrief
 from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow
 from parley.user.v1 import user_pb2
 
 if TYPE_CHECKING:
-    from parley.domain.relations import Relations
+    from parley.domain.access import Access
 
 ST = common_pb2.SessionType
 ROLE = group_pb2.GroupRole
@@ -172,10 +179,13 @@ class Groups:
         self.users = users
         self.log = log
         self._cache: OrderedDict[str, GroupState] = OrderedDict()
+        track("groups", self._cache)
         self._loading: dict[str, asyncio.Future[GroupState | None]] = {}
         # Bumped by every committed change: a load that read the group before
         # the change must not install what it read.
-        self._gen: dict[str, int] = {}
+        self._gen: Generations[str] = Generations(
+            settings.groups.cached_groups, "group_change_stamps"
+        )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
@@ -217,7 +227,7 @@ class Groups:
         """After a change is stored: `st` (changed in place by the caller) is
         the truth, whatever a concurrent load read."""
         gid = st.row.group_id
-        self._gen[gid] = self._gen.get(gid, 0) + 1
+        self._gen.bump(gid)
         if st.stale:
             self._cache.pop(gid, None)
         else:
@@ -225,12 +235,12 @@ class Groups:
         self.peers.tell(GROUP_CHANGED, {"group_id": gid})
 
     async def _load(self, group_id: str) -> GroupState | None:
-        gen = self._gen.get(group_id, 0)
+        gen = self._gen.of(group_id)
         loaded = await self.store.load_group(group_id)
         if loaded is None:
             return None
         st = GroupState(*loaded)
-        if self._gen.get(group_id, 0) == gen:
+        if self._gen.of(group_id) == gen:
             self._install(group_id, st)
         return st
 
@@ -270,7 +280,7 @@ class Groups:
         self.peers.tell(GROUP_CHANGED, {"group_id": group_id})
 
     def _forget(self, group_id: str) -> None:
-        self._gen[group_id] = self._gen.get(group_id, 0) + 1
+        self._gen.bump(group_id)
         self._cache.pop(group_id, None)
 
     # -- permission checks ------------------------------------------------
@@ -316,17 +326,10 @@ class Groups:
 
     # -- the send path and Access -----------------------------------------
 
-    async def check_group(
-        self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
-    ) -> list[str]:
-        """SendPolicy.check_group: returns the live member list to push to."""
+    async def push_list(self, group_id: str, mentioned: Sequence[str] = ()) -> list[str]:
+        """The live member list a send pushes to (the sender was admitted by
+        the rules); every mentioned user must be a member."""
         st = await self.state(group_id)
-        self._active(st)
-        m = self._member(st, sender_id)
-        if m.mute_end_ms and m.mute_end_ms > now_ms():
-            raise denied(R.ERROR_REASON_MUTED, "you are muted in this group")
-        if st.row.status == GS.GROUP_STATUS_MUTED and m.role < ADMIN:
-            raise denied(R.ERROR_REASON_MUTED, "the group is muted")
         for u in mentioned:
             if u not in st.members:
                 raise invalid(
@@ -340,16 +343,20 @@ class Groups:
         except ParleyError:
             return []
 
-    async def check_member(self, group_id: str, user_id: str) -> None:
-        """Access to the group conversation: members, and former members (whose
-        reads read_cap bounds)."""
+    async def seat(self, group_id: str, user_id: str) -> GroupSeat:
+        """GroupAccess.seat: the facts domain/rules.py judges by."""
         st = await self.state(group_id)
-        if user_id not in st.members and user_id not in st.former:
-            raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
-
-    async def check_active(self, group_id: str, user_id: str) -> None:
-        if user_id not in (await self.state(group_id)).members:
-            raise denied(R.ERROR_REASON_NOT_GROUP_MEMBER, "not a member of the group")
+        m = st.members.get(user_id)
+        status = st.row.status
+        muted = m is not None and (
+            m.mute_end_ms > now_ms() or (status == GS.GROUP_STATUS_MUTED and m.role < ADMIN)
+        )
+        return GroupSeat(
+            role=m.role if m is not None else ROLE.GROUP_ROLE_UNSPECIFIED,
+            former=user_id in st.former,
+            muted=muted,
+            dismissed=status == GS.GROUP_STATUS_DISMISSED,
+        )
 
     async def read_cap(self, group_id: str, user_id: str) -> int | None:
         st = self._cache.get(group_id)
@@ -901,16 +908,19 @@ class Groups:
 
 
 class SendRules:
-    """Messages.policy: relations rule single chats, groups rule group chats."""
+    """Messages.policy: the rules table admits the sender (domain/rules.py);
+    groups give the members to push to."""
 
-    def __init__(self, relations: Relations, groups: Groups) -> None:
-        self.relations = relations
+    def __init__(self, access: Access, groups: Groups) -> None:
+        self.access = access
         self.groups = groups
 
     async def check_single(self, sender_id: str, recv_id: str) -> None:
-        await self.relations.check_single(sender_id, recv_id)
+        await self.access.admit(Action.SEND, single_conversation_id(sender_id, recv_id), sender_id)
 
     async def check_group(
         self, sender_id: str, group_id: str, mentioned: Sequence[str] = ()
     ) -> list[str]:
-        return await self.groups.check_group(sender_id, group_id, mentioned)
+        check_group_id(group_id)
+        await self.access.admit(Action.SEND, group_conversation_id(group_id), sender_id)
+        return await self.groups.push_list(group_id, mentioned)

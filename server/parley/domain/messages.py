@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import grpc
 
+from parley.bounded import track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -88,7 +89,8 @@ class Messages:
         self.policy: SendPolicy = policy or OpenPolicy()
         self._inflight: dict[tuple[str, str], asyncio.Future[message_pb2.SendAck]] = {}
         self._recent: OrderedDict[tuple[str, str], message_pb2.SendAck] = OrderedDict()
-        self._recent_cap = 100_000
+        self._recent_cap = settings.caches.recent_acks
+        track("recent_acks", self._recent)
         # Webhooks of the send path; None (no hooks configured) costs one `if`.
         self.hooks: SendHooks | None = None
         # Cluster mode: the log de-duplicates resends for a window only, so a

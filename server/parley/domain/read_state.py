@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from parley.bounded import LruDict
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
 from parley.domain.conversation_log import ConversationLog
+from parley.domain.rules import Action
 from parley.domain.sync import Sync
 from parley.errors import R, invalid, not_found
 from parley.gateway.v1 import gateway_pb2
@@ -18,12 +20,15 @@ ST = common_pb2.SessionType
 
 
 class ReadState:
-    def __init__(self, access: Access, log: ConversationLog, sync: Sync) -> None:
+    def __init__(
+        self, access: Access, log: ConversationLog, sync: Sync, cursors: int = 200_000
+    ) -> None:
         self.access = access
         self.log = log
         self.sync = sync
         # Highest delivered seq already reported, so repeated acks cost nothing.
-        self._delivered: dict[tuple[str, str], int] = {}
+        # One forgotten costs a redundant write: the stored cursor only rises.
+        self._delivered: LruDict[tuple[str, str], int] = LruDict(cursors, "delivery_cursors")
 
     async def mark_read(
         self, user_id: str, conversation_id: str, seq: int, exclude: object | None = None
@@ -31,7 +36,7 @@ class ReadState:
         """Returns (has_read_seq, unread_count) after the call."""
         if seq < 0:
             raise invalid("has_read_seq is negative", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
-        ref = await self.access.readable(conversation_id, user_id)
+        ref = (await self.access.admit(Action.MARK_READ, conversation_id, user_id)).ref
         uc = await self.log.conversations.get_user_conversation(user_id, conversation_id)
         if uc is None:
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")
@@ -64,7 +69,7 @@ class ReadState:
     async def ack_delivery(self, user_id: str, conversation_id: str, seq: int) -> None:
         if seq < 1:
             raise invalid("delivered_seq must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
-        ref = await self.access.readable(conversation_id, user_id)
+        ref = (await self.access.admit(Action.ACK_DELIVERY, conversation_id, user_id)).ref
         key = (user_id, conversation_id)
         if seq <= self._delivered.get(key, 0):
             return

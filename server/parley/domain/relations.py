@@ -1,4 +1,5 @@
-"""Friends, friend applications and blacklists, and the single-chat send rule.
+"""Friends, friend applications and blacklists: the facts the single-chat
+rules (domain/rules.py) read.
 
 Every change is a typed event in the notification conversation (`n_<user>`) of
 each user it concerns, so an offline device recovers it by the one sync
@@ -7,10 +8,10 @@ mechanism."""
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
+from parley.bounded import LruDict
 from parley.clock import now_ms
 from parley.config import Settings
 from parley.domain.conversation_log import ConversationLog
@@ -52,10 +53,11 @@ class SetCache:
     """key -> set of user ids, loaded on demand and kept by write-through, so
     the send path does not query the blacklist or friend table per message."""
 
-    def __init__(self, load: Callable[[str], Awaitable[list[str]]], cap: int) -> None:
+    def __init__(
+        self, load: Callable[[str], Awaitable[list[str]]], cap: int, name: str = ""
+    ) -> None:
         self._load = load
-        self._cap = cap
-        self._data: OrderedDict[str, set[str]] = OrderedDict()
+        self._data: LruDict[str, set[str]] = LruDict(cap, name)
         # Bumped on every write: a load that raced a write must not install
         # what it read before the write.
         self._gen = 0
@@ -63,25 +65,22 @@ class SetCache:
     async def get(self, key: str) -> set[str]:
         found = self._data.get(key)
         if found is not None:
-            self._data.move_to_end(key)
             return found
         gen = self._gen
         loaded = set(await self._load(key))
         if gen == self._gen:
             self._data[key] = loaded
-            if len(self._data) > self._cap:
-                self._data.popitem(last=False)
         return loaded
 
     def add(self, key: str, value: str) -> None:
         self._gen += 1
-        found = self._data.get(key)
+        found = self._data.peek(key)
         if found is not None:
             found.add(value)
 
     def discard(self, key: str, value: str) -> None:
         self._gen += 1
-        found = self._data.get(key)
+        found = self._data.peek(key)
         if found is not None:
             found.discard(value)
 
@@ -108,8 +107,10 @@ class Relations:
         self.store = store
         self.users = users
         self.log = log
-        self._blocked = SetCache(store.blocked_ids, cache_users)
-        self._friends = SetCache(store.friend_ids, cache_users)
+        # Read by Access (domain/rules.py, Bar.NOT_FRIENDS).
+        self.friends_only = settings.messages.friends_only
+        self._blocked = SetCache(store.blocked_ids, cache_users, "blacklist_sets")
+        self._friends = SetCache(store.friend_ids, cache_users, "friend_sets")
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
         self.peers: Peers = NO_PEERS
@@ -154,16 +155,6 @@ class Relations:
 
     async def has_blocked(self, owner: str, other: str) -> bool:
         return other in await self._blocked.get(owner)
-
-    # -- the send rule ----------------------------------------------------
-
-    async def check_single(self, sender_id: str, recv_id: str) -> None:
-        if sender_id == recv_id:
-            return
-        if await self.has_blocked(recv_id, sender_id):
-            raise denied(R.ERROR_REASON_BLOCKED_BY_USER, "the receiver blocked you")
-        if self.settings.messages.friends_only and not await self.are_friends(sender_id, recv_id):
-            raise denied(R.ERROR_REASON_NOT_FRIENDS, "only friends may message each other")
 
     # -- applications -----------------------------------------------------
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import OrderedDict
 
 from parley.admin.v1 import admin_pb2
+from parley.bounded import LruDict, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.commit import CommitQueue
@@ -26,6 +27,8 @@ from parley.storage.interfaces import StatsStore, UserStore
 ST = common_pb2.SessionType
 DAY_MS = 86_400_000
 MAX_DAYS = 367  # start + at most 366 days after it
+# Past days whose figures are kept: any date may be asked for, a few years are.
+DAYS_CACHED = 4 * MAX_DAYS
 SINGLE_MESSAGES = "msg.single"
 GROUP_MESSAGES = "msg.group"
 GROUPS_CREATED = "group.created"
@@ -82,6 +85,7 @@ class StatsRecorder:
         # user -> when their activity and last-active time were last written:
         # a busy sender costs one users-row update a minute, not one per message.
         self._written: OrderedDict[str, int] = OrderedDict()
+        track("active_users", self._written)
 
     def appending(
         self, ref: ConversationRef, msg: message_pb2.Message, batch: WriteBatch, now: int
@@ -143,8 +147,8 @@ class Statistics:
         self._users = users
         # Figures that cannot change any more: users registered before a
         # past midnight, and whole past days.
-        self._before: dict[int, int] = {}
-        self._past: dict[int, admin_pb2.DayStatistics] = {}
+        self._before: LruDict[int, int] = LruDict(DAYS_CACHED, "statistics_days")
+        self._past: LruDict[int, admin_pb2.DayStatistics] = LruDict(DAYS_CACHED, "statistics_days")
 
     async def _users_before(self, day_number: int, today: int) -> int:
         if day_number <= today:

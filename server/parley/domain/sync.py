@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
 from parley.domain.pipeline import SeqService
+from parley.domain.rules import Action
 from parley.errors import R, invalid
 from parley.ids import ConversationRef
 from parley.msg.v1 import message_pb2, msg_pb2
@@ -65,7 +66,7 @@ class Sync:
                 raise invalid(
                     f"bad seq range [{r.begin}, {r.end}]", R.ERROR_REASON_SEQ_OUT_OF_RANGE
                 )
-            ref = await self.access.readable(r.conversation_id, user_id)
+            ref = (await self.access.admit(Action.PULL, r.conversation_id, user_id)).ref
             out.append(await self._pull_one(user_id, ref, r.begin, r.end, order))
         return out
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 
+from parley.bounded import ExpiringSet
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.peers import NO_PEERS, TOKEN_FLOOR, TOKEN_REVOKED, Peers
@@ -17,6 +18,8 @@ from parley.storage.interfaces import TokenStore
 
 P = common_pb2.Platform
 _ALGO = "HS256"
+# Expiry of a revocation told by a peer that did not say (kept for good).
+_NEVER = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +37,18 @@ class TokenService:
     def __init__(self, store: TokenStore, signing_key: str) -> None:
         self._store = store
         self._key = signing_key
-        self._revoked: set[str] = set()
+        # Revoked token ids until the token's expiry: past it the token fails
+        # on its own, so the revocation is swept.
+        self._revoked: ExpiringSet[str] = ExpiringSet("token_revocations")
+        # Per (user, platform): as many as users force-logged out (admin calls).
         self._floors: dict[tuple[str, int], int] = {}
         self.peers: Peers = NO_PEERS
 
     async def load(self) -> None:
         # Merged, not replaced: revocations are final and floors only rise,
         # and a change made while this read ran must not be lost.
-        self._revoked |= await self._store.revoked_ids(now_ms())
+        for jti, expire_ms in (await self._store.revocations(now_ms())).items():
+            self._revoked.add(jti, expire_ms)
         for key, floor in (await self._store.floors()).items():
             self._raise_floor(key, floor)
 
@@ -53,7 +60,7 @@ class TokenService:
         peers.on_resync(self.load)
 
     def _peer_revoked(self, data: dict[str, Any]) -> None:
-        self._revoked.add(str(data["jti"]))
+        self._revoked.add(str(data["jti"]), int(data.get("expire_ms", _NEVER)))
 
     def _peer_floor(self, data: dict[str, Any]) -> None:
         self._raise_floor((str(data["user_id"]), int(data["platform"])), int(data["floor"]))
@@ -108,9 +115,9 @@ class TokenService:
         return ident.issued_ms <= floor
 
     async def revoke(self, ident: Identity) -> None:
-        self._revoked.add(ident.jti)
+        self._revoked.add(ident.jti, ident.expire_ms)
         await self._store.revoke(ident.jti, ident.expire_ms)
-        self.peers.tell(TOKEN_REVOKED, {"jti": ident.jti})
+        self.peers.tell(TOKEN_REVOKED, {"jti": ident.jti, "expire_ms": ident.expire_ms})
 
     async def logout(self, user_id: str, platform: int) -> None:
         """Every token of (user, platform) issued until now stops working;

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 
+from parley.bounded import LruSet
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.domain.peers import NO_PEERS, USER_BLOCKED, Peers
@@ -46,9 +47,9 @@ def _user_exists(e: KeyError) -> ParleyError:
 
 
 class Users:
-    def __init__(self, store: UserStore) -> None:
+    def __init__(self, store: UserStore, known_users: int = 100_000) -> None:
         self.store = store
-        self._exists: set[str] = set()
+        self._exists: LruSet[str] = LruSet(known_users, "known_users")
         self._blocked: set[str] = set()
         self.peers: Peers = NO_PEERS
 
@@ -105,7 +106,7 @@ class Users:
             except KeyError as e:
                 raise _user_exists(e) from e
             created, skipped = [r.user_id for r in rows], []
-        self._exists |= seen
+        self._exists.update(seen)
         return created, skipped
 
     async def _create_missing(self, rows: list[UserRow]) -> tuple[list[str], list[str]]:

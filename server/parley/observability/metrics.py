@@ -15,6 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from parley import bounded
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 _LATENCY_BUCKETS = (
@@ -130,6 +132,7 @@ class RuntimeCollector(Collector):
         gauges = {
             "parley_streams_open": "Open device streams.",
             "parley_online_users": "Users with at least one open stream.",
+            "parley_presence_watched_users": "Users whose presence a stream here watches.",
             "parley_hook_queue_depth": "After-hook calls waiting in the queue.",
         }
         counters = {
@@ -143,3 +146,11 @@ class RuntimeCollector(Collector):
         for name, doc in counters.items():
             if name in values:
                 yield CounterMetricFamily(name, doc, value=values[name])
+        caches = GaugeMetricFamily(
+            "parley_cache_entries",
+            "Entries in each bounded in-memory map (sizes: the [caches] settings).",
+            labels=["cache"],
+        )
+        for cache, n in sorted(bounded.sizes().items()):
+            caches.add_metric([cache], n)
+        yield caches

@@ -11,6 +11,8 @@ from typing import Any
 import grpc
 
 from parley.api.base import Ctx
+from parley.api.decoding import Rejected
+from parley.api.policy import FRAMES, admit
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -24,9 +26,10 @@ from parley.domain.peers import (
     Peers,
 )
 from parley.domain.read_state import ReadState
+from parley.domain.rules import Action
 from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
-from parley.errors import ParleyError, R, denied, exhausted, invalid, unauthenticated, unavailable
+from parley.errors import ParleyError, R, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
@@ -35,6 +38,10 @@ from parley.realtime.sessions import CLOSE, Session, TokenBucket
 log = logging.getLogger("parley.gateway")
 P = common_pb2.Platform
 ST = common_pb2.SessionType
+
+
+def client_msg_id(frame: gateway_pb2.ClientFrame) -> str:
+    return frame.send.message.client_msg_id if frame.WhichOneof("body") == "send" else ""
 
 
 def error_frame(request_id: str, err: ParleyError, client_msg_id: str = "") -> bytes:
@@ -231,20 +238,18 @@ class Gateway:
             first = await asyncio.wait_for(context.read(), limits.auth_timeout_seconds)
         except TimeoutError as e:
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "no auth frame in time") from e
+        if isinstance(first, Rejected):
+            raise first.error
         if first is grpc.aio.EOF or not isinstance(first, gateway_pb2.ClientFrame):
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "stream ended before auth")
         if first.WhichOneof("body") != "auth":
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "the first frame must be auth")
         auth = first.auth
-        ident = self.tokens.verify(auth.token)
-        if ident.is_admin:
-            raise denied(R.ERROR_REASON_PERMISSION_DENIED, "admin tokens cannot open a stream")
+        ident = admit(self.tokens.verify(auth.token), FRAMES["auth"].caller, self.users)
         if auth.platform != ident.platform:
             raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "platform does not match the token")
         if not 1 <= len(auth.device_id) <= 128:
             raise invalid("device_id must be 1-128 chars")
-        if self.users.is_blocked(ident.user_id):
-            raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
         session = Session(
             ident,
             ident.user_id,
@@ -292,6 +297,12 @@ class Gateway:
                     return
                 session.last_recv = time.monotonic()
                 self.frames_in += 1
+                if isinstance(frame, Rejected):
+                    # Refused whole (too large, a field out of bounds); the
+                    # stream stays usable.
+                    rid, cmid = frame.request.request_id, client_msg_id(frame.request)
+                    session.send(error_frame(rid, frame.error, cmid))
+                    continue
                 if not isinstance(frame, gateway_pb2.ClientFrame):
                     session.close(invalid("frame could not be decoded"))
                     break
@@ -306,8 +317,9 @@ class Gateway:
         rid = frame.request_id
         kind = frame.WhichOneof("body")
         try:
-            if len(rid) > 64:
-                raise invalid("request_id longer than 64 chars")
+            if kind not in FRAMES:
+                # A frame kind without a rule in api/policy.py is refused.
+                raise invalid("unknown frame kind")
             if kind == "send":
                 await self._send(session, rid, frame.send)
             elif kind == "ping":
@@ -326,8 +338,6 @@ class Gateway:
                 await self._typing(session, frame.typing)
             elif kind == "subscribe_presence":
                 sp = frame.subscribe_presence
-                if len(sp.subscribe_user_ids) > 1000:
-                    raise invalid("at most 1000 users per subscription")
                 self.registry.watch(session, sp.subscribe_user_ids, sp.unsubscribe_user_ids)
                 snap = gateway_pb2.ServerFrame(request_id=rid)
                 snap.presence_snapshot.statuses.extend(
@@ -339,8 +349,7 @@ class Gateway:
             else:
                 raise invalid("unknown frame kind")
         except ParleyError as e:
-            cmid = frame.send.message.client_msg_id if kind == "send" else ""
-            session.send(error_frame(rid, e, cmid))
+            session.send(error_frame(rid, e, client_msg_id(frame)))
 
     async def _send(self, session: Session, rid: str, send: gateway_pb2.SendFrame) -> None:
         if not session.rate.take():
@@ -388,12 +397,13 @@ class Gateway:
         session.send(out.SerializeToString())
 
     async def _typing(self, session: Session, typing: gateway_pb2.TypingFrame) -> None:
-        ref = await self.read_state.access.writable(typing.conversation_id, session.user_id)
+        access = self.read_state.access
+        ref = (await access.admit(Action.TYPING, typing.conversation_id, session.user_id)).ref
         out = gateway_pb2.ServerFrame()
         out.typing.conversation_id = typing.conversation_id
         out.typing.user_id = session.user_id
         out.typing.typing = typing.typing
-        targets = [u for u in await self.read_state.access.recipients(ref) if u != session.user_id]
+        targets = [u for u in await access.recipients(ref) if u != session.user_id]
         # The log's pusher: typing reaches the members' streams on every node.
         self.read_state.log.pusher.push(targets, out)
 

@@ -44,8 +44,10 @@ def conflicts(policy: MultiLoginPolicy, new: int, old: int) -> bool:
 
 
 class Registry:
-    def __init__(self, policy: MultiLoginPolicy) -> None:
+    def __init__(self, policy: MultiLoginPolicy, watch_limit: int = 1000) -> None:
         self.policy = policy
+        # Users one stream may watch the presence of (further ones are ignored).
+        self.watch_limit = watch_limit
         self._by_user: dict[str, dict[str, Session]] = {}
         self._watchers: dict[str, set[Session]] = {}
         self.on_presence: Callable[[str, bool], None] | None = None
@@ -95,13 +97,7 @@ class Registry:
         return replaced, kicked
 
     def remove(self, session: Session) -> None:
-        for target in session.watching:
-            watchers = self._watchers.get(target)
-            if watchers is not None:
-                watchers.discard(session)
-                if not watchers:
-                    del self._watchers[target]
-        session.watching.clear()
+        self._unwatch(session, list(session.watching))
         devices = self._by_user.get(session.user_id)
         if devices is None or devices.get(session.device_id) is not session:
             return
@@ -121,22 +117,33 @@ class Registry:
         )
 
     def watch(self, session: Session, add: Iterable[str], remove: Iterable[str]) -> None:
-        for target in remove:
+        self._unwatch(session, remove)
+        for target in add:
+            if len(session.watching) >= self.watch_limit:
+                break
+            session.watching.add(target)
+            self._watchers.setdefault(target, set()).add(session)
+
+    def _unwatch(self, session: Session, targets: Iterable[str]) -> None:
+        # An emptied watcher set goes too: ids watched once would otherwise
+        # keep an entry each, for the life of the process.
+        for target in targets:
             session.watching.discard(target)
             watchers = self._watchers.get(target)
             if watchers is not None:
                 watchers.discard(session)
-        for target in add:
-            if len(session.watching) >= 1000:
-                break
-            session.watching.add(target)
-            self._watchers.setdefault(target, set()).add(session)
+                if not watchers:
+                    del self._watchers[target]
 
     def _presence_changed(self, user_id: str) -> None:
         if self.on_presence is not None:
             self.on_presence(user_id, user_id in self._by_user)
         if self.notify_presence:
             self.notify_watchers(user_id, self.status(user_id))
+
+    def watched_users(self) -> int:
+        """Users some stream here watches (their watcher sets)."""
+        return len(self._watchers)
 
     def has_watchers(self, user_id: str) -> bool:
         return bool(self._watchers.get(user_id))

@@ -50,8 +50,8 @@ class UserStore(Protocol):
 class TokenStore(Protocol):
     async def revoke(self, jti: str, expire_ms: int) -> None: ...
 
-    async def revoked_ids(self, now_ms: int) -> set[str]:
-        """All revoked token ids that have not expired yet (loaded at start)."""
+    async def revocations(self, now_ms: int) -> dict[str, int]:
+        """Revoked token id -> its expiry (ms), for those not expired yet (loaded at start)."""
 
     async def set_floor(self, user_id: str, platform: int, not_before_ms: int) -> None: ...
 

@@ -27,11 +27,11 @@ async def test_revocations_live_until_expiry(token_store: SqlTokenStore) -> None
     await token_store.revoke(live, now + 60_000)
     await token_store.revoke(dead, now - 1)
     await token_store.revoke(live, now + 60_000)  # twice is fine
-    ids = await token_store.revoked_ids(now)
-    assert live in ids and dead not in ids
+    ids = await token_store.revocations(now)
+    assert ids[live] == now + 60_000 and dead not in ids
     # Expired ones are gone for good, even for a reader with an older clock.
-    assert dead not in await token_store.revoked_ids(now - 10_000)
-    assert live not in await token_store.revoked_ids(now + 120_000)
+    assert dead not in await token_store.revocations(now - 10_000)
+    assert live not in await token_store.revocations(now + 120_000)
 
 
 async def test_floors(token_store: SqlTokenStore) -> None:

@@ -8,22 +8,20 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from parley.storage.sql import open_sql
 from parley.storage.sql.engine import make_engine
 from parley.storage.sql.migrate import alembic_config, schema_lock
+from tests.storage.sql.databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[3]
-URL_VARS = {"postgres": "PARLEY_TEST_POSTGRES_URL", "mysql": "PARLEY_TEST_MYSQL_URL"}
 PROCESSES = 6
 
 # One contender: imports, says "ready", waits for the go line on stdin (so
@@ -48,29 +46,6 @@ CHILD = textwrap.dedent(
         main(["migrate", "--url", url])
     """
 )
-
-
-@asynccontextmanager
-async def fresh_database(service_env: dict[str, str], kind: str) -> AsyncIterator[str]:
-    """The URL of an empty PostgreSQL schema or MariaDB database, dropped after."""
-    base = service_env[URL_VARS[kind]]
-    name = f"race_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    if kind == "postgres":
-        create, drop = f"CREATE SCHEMA {name}", f"DROP SCHEMA {name} CASCADE"
-        url = f"{base}?search_path={name}"
-    else:
-        create = f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        drop = f"DROP DATABASE {name}"
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    async with admin.begin() as conn:
-        await conn.execute(text(create))
-    try:
-        yield url
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(drop))
-        await admin.dispose()
 
 
 @pytest.fixture(params=["postgres", "mysql"])

@@ -25,7 +25,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from parley_sdk.chat.view import HELP, conversation_label, conversation_line, message_line
-from parley_sdk.client import ParleyClient, single_conversation_id
+from parley_sdk.client import ParleyClient, group_conversation_id, single_conversation_id
 from parley_sdk.errors import ParleyError
 from parley_sdk.listeners import ParleyListener
 from parley_sdk.models import (
@@ -103,18 +103,39 @@ class ChatApp(ParleyListener):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _number(self, cid: str, seq: int) -> int:
+        """The number a person sees for a seq: receipts and other control
+        events take seqs too, and would make the numbers skip."""
+        return (await self.client.messages.numbers(cid, [seq])).get(seq, 0)
+
+    async def _line(self, msg: ChatMessage) -> str:
+        number = await self._number(msg.conversation_id, msg.seq)
+        return message_line(msg, self.client.user_id, self.names, number)
+
+    async def _learn_group(self, group_id: str) -> None:
+        """Remembers a group's name (from the cache, else the server)."""
+        if group_id in self.names:
+            return
+        group = await self.client.groups.get(group_id)
+        if group is None:
+            with contextlib.suppress(ParleyError):
+                group = await self.client.groups.refresh_group(group_id)
+        if group is not None and group.name:
+            self.names[group_id] = group.name
+
     # -- listener -----------------------------------------------------------
 
     async def on_connection_state(self, state: ConnectionState, detail: str) -> None:
         self.state = state
         if state == ConnectionState.CONNECTED:
             self.out(f"[connected as {self.client.user_id}]")
+        elif state == ConnectionState.KICKED:
+            # The one notice of a kick (on_kicked reports the same event): the
+            # state's detail says why, e.g. another login took this slot.
+            self.out(f"[logged out by the server: {detail}]")
         elif state.terminal and state != ConnectionState.CLOSED:
             self.out(f"[{state.value}: {detail}]")
         self.redraw()
-
-    async def on_kicked(self, reason: str, by_platform: int) -> None:
-        self.out(f"[logged out by the server: {reason}]")
 
     async def on_sync_finished(self) -> None:
         if not self.synced_once:
@@ -124,8 +145,10 @@ class ChatApp(ParleyListener):
 
     async def on_new_message(self, message: ChatMessage) -> None:
         me = self.client.user_id
+        if message.group_id:
+            await self._learn_group(message.group_id)
         if message.conversation_id == self.open_cid:
-            self.out(message_line(message, me, self.names))
+            self.out(await self._line(message))
             if message.sender_id != me and message.seq:
                 self.typing.pop((message.conversation_id, message.sender_id), None)
                 await self.client.mark_read(self.open_cid, message.seq)
@@ -141,18 +164,19 @@ class ChatApp(ParleyListener):
         if message.conversation_id != self.open_cid:
             return
         if change == MessageChange.SENT:
-            self.out(f"[sent #{message.seq}]")
+            self.out(f"[sent #{await self._number(message.conversation_id, message.seq)}]")
         elif change == MessageChange.FAILED:
             self.out(f"[failed: {message.error}] {message.text}")
         elif change in (MessageChange.EDITED, MessageChange.REVOKED):
-            self.out(f"[{change.value}] {message_line(message, self.client.user_id, self.names)}")
+            self.out(f"[{change.value}] {await self._line(message)}")
         elif change == MessageChange.DELETED:
-            self.out(f"[deleted #{message.seq}]")
+            self.out(f"[deleted #{await self._number(message.conversation_id, message.seq)}]")
 
     async def on_receipt(self, receipt: Receipt) -> None:
         if receipt.conversation_id == self.open_cid and receipt.kind == ReceiptKind.READ:
             who = self.names.get(receipt.user_id, receipt.user_id)
-            self.out(f"[{who} read up to #{receipt.seq}]")
+            upto = await self._number(receipt.conversation_id, receipt.seq)
+            self.out(f"[{who} read up to #{upto}]")
 
     async def on_typing(self, event: TypingEvent) -> None:
         key = (event.conversation_id, event.user_id)
@@ -218,20 +242,47 @@ class ChatApp(ParleyListener):
         for i, conv in enumerate(convs, 1):
             self.out(conversation_line(i, conv, self.names))
 
-    async def open(self, target: str) -> None:
-        cid = target
+    async def resolve(self, target: str) -> str:
+        """The conversation `/open` means: a number or a name from `/list`, a
+        conversation id, `#group` (its name or id), or a user id that exists.
+        Empty (and says why) when there is none: a chat with someone who does
+        not exist would only hold failed sends."""
         if target.isdigit() and 1 <= int(target) <= len(self.listed):
-            cid = self.listed[int(target) - 1]
-        elif not target.startswith(("si_", "sg_", "n_")):
-            cid = single_conversation_id(self.client.user_id, target)
+            return self.listed[int(target) - 1]
+        if target.startswith(("si_", "sg_", "n_")):
+            return target
+        for cid in self.listed:
+            if self._label(cid) == target:
+                return cid
+        if target.startswith("#"):
+            name = target[1:]
+            for group in await self.client.groups.joined():
+                if name in (group.name, group.group_id):
+                    self.names.setdefault(group.group_id, group.name or group.group_id)
+                    return group_conversation_id(group.group_id)
+            self.out(f"[no group {target} among yours]")
+            return ""
+        found = await self.client.get_users([target])
+        if not found:
+            if self.state == ConnectionState.CONNECTED:
+                self.out(f"[no user {target}]")
+            else:
+                self.out(f"[{target} is not known here; connect to look the user up]")
+            return ""
+        self.names[target] = found[0].nickname or target
+        return single_conversation_id(self.client.user_id, target)
+
+    async def open(self, target: str) -> None:
+        cid = await self.resolve(target)
+        if not cid:
+            return
         self.open_cid = cid
         conv = await self.client.get_conversation(cid)
         label = conversation_label(conv, self.names) if conv is not None else self._label(cid)
         self.out(f"--- chat with {label} ---")
         shown = await self.client.get_history(cid, limit=20)
         self.oldest_shown = min((m.seq for m in shown if m.seq), default=0)
-        for msg in shown:
-            self.out(message_line(msg, self.client.user_id, self.names))
+        await self._show(cid, shown)
         if conv is not None:
             await self.client.mark_read(cid)
 
@@ -249,8 +300,12 @@ class ChatApp(ParleyListener):
             return
         self.oldest_shown = older[0].seq
         self.out(f"--- {len(older)} older ---")
-        for msg in older:
-            self.out(message_line(msg, self.client.user_id, self.names))
+        await self._show(self.open_cid, older)
+
+    async def _show(self, cid: str, messages: list[ChatMessage]) -> None:
+        numbers = await self.client.messages.numbers(cid, [m.seq for m in messages])
+        for msg in messages:
+            self.out(message_line(msg, self.client.user_id, self.names, numbers.get(msg.seq, 0)))
 
     async def send(self, text: str) -> None:
         if not self.open_cid:
@@ -287,17 +342,18 @@ class ChatApp(ParleyListener):
                 self.out(f"{len(found)} found:")
                 for msg in reversed(found):
                     where = self._label(msg.conversation_id)
-                    self.out(f"  [{where}] " + message_line(msg, self.client.user_id, self.names))
+                    self.out(f"  [{where}] " + await self._line(msg))
             elif cmd == "/read" and self.open_cid:
                 await self.client.mark_read(self.open_cid)
                 self.out("[marked read]")
             elif cmd == "/edit" and self.open_cid:
-                seq, _, text = arg.partition(" ")
-                await self.client.edit_message(self.open_cid, int(seq), text)
+                number, _, text = arg.partition(" ")
+                seq = await self._seq(number)
+                await self.client.edit_message(self.open_cid, seq, text)
             elif cmd == "/revoke" and self.open_cid and arg.isdigit():
-                await self.client.revoke_message(self.open_cid, int(arg))
+                await self.client.revoke_message(self.open_cid, await self._seq(arg))
             elif cmd == "/delete" and self.open_cid and arg.isdigit():
-                await self.client.delete_messages(self.open_cid, [int(arg)])
+                await self.client.delete_messages(self.open_cid, [await self._seq(arg)])
             elif cmd == "/resend" and self.open_cid:
                 for msg in await self.client.get_history(self.open_cid, limit=200):
                     if msg.send_status == SendStatus.FAILED:
@@ -309,6 +365,10 @@ class ChatApp(ParleyListener):
         except ValueError as e:
             self.out(f"[error: {e}]")
         return True
+
+    async def _seq(self, number: str) -> int:
+        """The seq of a message number typed in a command (`#3` or `3`)."""
+        return await self.client.messages.seq_of_number(self.open_cid, int(number.lstrip("#")))
 
     async def run(self) -> None:
         """Reads lines until /quit or end of input."""

@@ -12,12 +12,14 @@ HELP = """commands:
   /history [n]              n older messages of the open conversation
   /search <words>           search the local messages
   /read                     mark the open conversation read
-  /edit <seq> <text>        edit one of your messages
-  /revoke <seq>             revoke one of your messages
-  /delete <seq>             delete a message for yourself
+  /edit <n> <text>          edit one of your messages
+  /revoke <n>               revoke one of your messages
+  /delete <n>               delete a message for yourself
   /resend                   resend your failed messages in the open conversation
   /help                     this text
   /quit                     leave (also Ctrl-D)
+<n> is the number shown before a message (#n); #- is a message still being sent.
+/open takes what /list shows: its number, a name (#group for a group) or a user id.
 anything else is sent to the open conversation"""
 
 
@@ -49,10 +51,11 @@ def conversation_line(index: int, conv: Conversation, names: dict[str, str]) -> 
     return f"{index:>3}. {conversation_label(conv, names)}{unread}{flags}  {latest}"
 
 
-def message_line(msg: ChatMessage, me: str, names: dict[str, str]) -> str:
-    """One line of history."""
+def message_line(msg: ChatMessage, me: str, names: dict[str, str], number: int = 0) -> str:
+    """One line of history; `number` is the message's number in the conversation
+    (0 while it is being sent)."""
     who = "me" if msg.sender_id == me else names.get(msg.sender_id, msg.sender_id or "system")
-    seq = f"#{msg.seq}" if msg.seq else "#-"
+    seq = f"#{number}" if number else "#-"
     text = msg.text
     if msg.edited and not msg.is_event:
         text += " (edited)"

@@ -20,6 +20,12 @@ class MemoryPresenceStore:
 
     async def node_gone(self, node_id: str) -> None:
         self._nodes.pop(node_id, None)
+        # Its routes too: a user it held would otherwise keep an entry for good.
+        for user_id in [u for u, nodes in self._routes.items() if node_id in nodes]:
+            nodes = self._routes[user_id]
+            del nodes[node_id]
+            if not nodes:
+                del self._routes[user_id]
 
     async def set_routes(self, node_id: str, routes: Mapping[str, Sequence[int]]) -> None:
         for user_id, platforms in routes.items():

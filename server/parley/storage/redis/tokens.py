@@ -17,12 +17,12 @@ class RedisTokenStore:
         # GT: a second revoke of the same id never shortens its life.
         await self._r.zadd(self._revoked, {jti: expire_ms}, gt=True)
 
-    async def revoked_ids(self, now_ms: int) -> set[str]:
+    async def revocations(self, now_ms: int) -> dict[str, int]:
         pipe = self._r.pipeline(transaction=True)
         pipe.zremrangebyscore(self._revoked, "-inf", f"({now_ms}")
-        pipe.zrange(self._revoked, 0, -1)
-        _, ids = await pipe.execute()
-        return set(ids)
+        pipe.zrange(self._revoked, 0, -1, withscores=True)
+        _, entries = await pipe.execute()
+        return {str(jti): int(expire_ms) for jti, expire_ms in entries}
 
     async def set_floor(self, user_id: str, platform: int, not_before_ms: int) -> None:
         await self._r.hset(self._floors, f"{user_id}\n{platform}", str(not_before_ms))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from time import perf_counter
 
-from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.observability import metrics
@@ -23,8 +24,47 @@ UC = UserConversationRow.__table__  # type: ignore[attr-defined]
 H = HiddenMessageRow.__table__  # type: ignore[attr-defined]
 
 
+# Keys per duplicate-check statement (2 bind parameters each: far below every
+# dialect's limit); a commit batch holds at most commit_max_batch (512) keys.
+LOOKUP_CHUNK = 512
+
+
 def _msg(r: object) -> MessageRow:
     return MessageRow.model_validate(dict(r._mapping))  # type: ignore[attr-defined]
+
+
+@cache
+def _client_id_lookup(n: int) -> Select[tuple[MessageRow]]:
+    """Messages by n (sender_id, client_msg_id) keys, as an OR of equalities:
+    SQLite plans `(a, b) IN (VALUES ...)` as a full scan of messages, an OR
+    of equalities as one unique-index search per key (a MULTI-INDEX OR;
+    PostgreSQL a BitmapOr, MariaDB a range on the same index). Built once
+    per size: building a 512-term OR costs more than running it."""
+    return select(M).where(  # type: ignore[no-any-return]
+        or_(
+            *(
+                and_(
+                    M.c.sender_id == bindparam(f"s{i}"),
+                    M.c.client_msg_id == bindparam(f"c{i}"),
+                )
+                for i in range(n)
+            )
+        )
+    )
+
+
+def _lookup_params(keys: Sequence[tuple[str, str]]) -> tuple[int, dict[str, str]]:
+    """The statement size for `keys`, rounded up to a power of two so that a
+    handful of statements serve every batch (the padding repeats the last key),
+    and its parameters."""
+    size = 1 << (len(keys) - 1).bit_length()
+    params: dict[str, str] = {}
+    last = len(keys) - 1
+    for i in range(size):
+        sender, client_msg_id = keys[min(i, last)]
+        params[f"s{i}"] = sender
+        params[f"c{i}"] = client_msg_id
+    return size, params
 
 
 class SqlMessageStore:
@@ -77,12 +117,17 @@ class SqlMessageStore:
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MessageRow]:
-        if not keys:
-            return {}
-        q = select(M).where(tuple_(M.c.sender_id, M.c.client_msg_id).in_(list(keys)))
+        unique = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], MessageRow] = {}
+        if not unique:
+            return found
         async with self._engine.connect() as conn:
-            rows = [_msg(r) for r in (await conn.execute(q)).all()]
-        return {(r.sender_id, r.client_msg_id): r for r in rows}
+            for i in range(0, len(unique), LOOKUP_CHUNK):
+                size, params = _lookup_params(unique[i : i + LOOKUP_CHUNK])
+                for r in (await conn.execute(_client_id_lookup(size), params)).all():
+                    row = _msg(r)
+                    found[(row.sender_id, row.client_msg_id)] = row
+        return found
 
     async def hidden_seqs(
         self, user_id: str, conversation_id: str, begin: int, end: int

@@ -20,11 +20,11 @@ class SqlTokenStore:
                 insert_ignore(self._engine, REV, ["jti"]), {"jti": jti, "expire_ms": expire_ms}
             )
 
-    async def revoked_ids(self, now_ms: int) -> set[str]:
+    async def revocations(self, now_ms: int) -> dict[str, int]:
         async with self._engine.begin() as conn:
             await conn.execute(delete(REV).where(REV.c.expire_ms < now_ms))
-            rows = (await conn.execute(select(REV.c.jti))).all()
-        return {r[0] for r in rows}
+            rows = (await conn.execute(select(REV.c.jti, REV.c.expire_ms))).all()
+        return {r[0]: int(r[1]) for r in rows}
 
     async def set_floor(self, user_id: str, platform: int, not_before_ms: int) -> None:
         stmt = insert_for(self._engine, FLOOR).values(

@@ -132,21 +132,31 @@ class MsgServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RevokeMessage(self, request, context):
-        """Revokes a message (its sender within the revoke window, group owner/admins, or an admin token).
+        """Revokes a message: its sender within the revoke window; a group's owner (any message) or
+        admins (members' messages, not the owner's or another admin's) at any time; an admin token
+        (any message, in any conversation). Removing content is not speaking: a mute or the peer's
+        blacklist does not stop a sender from revoking. A dismissed group is read-only history:
+        FAILED_PRECONDITION / GROUP_DISMISSED for all but admin tokens (the operator's takedown).
+        MessageRevoked records the revoker and in what capacity (MessageActor).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def EditMessage(self, request, context):
-        """Edits a message's content (its sender only). The edit is a seq'd event; the stored message shows the latest content.
+        """Edits a message's content (its sender only, with a user token). An edit speaks into the
+        conversation, so it is refused whenever SendMessage would be: BLOCKED_BY_USER when the peer
+        blacklisted the caller, NOT_FRIENDS in friends-only mode, MUTED when the member or (for
+        non-admins) the group is muted, GROUP_DISMISSED, NOT_GROUP_MEMBER for former members. The edit
+        is a seq'd event; the stored message shows the latest content.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteMessages(self, request, context):
-        """Deletes messages for the caller or for everyone.
+        """Deletes messages for the caller (a user token; former group members too) or for everyone (the
+        same rules as RevokeMessage, without the revoke window; MessagesDeleted records who).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

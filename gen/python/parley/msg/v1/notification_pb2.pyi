@@ -3,12 +3,26 @@ from parley.group.v1 import group_pb2 as _group_pb2
 from parley.msg.v1 import content_pb2 as _content_pb2
 from parley.user.v1 import user_pb2 as _user_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class MessageActor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MESSAGE_ACTOR_UNSPECIFIED: _ClassVar[MessageActor]
+    MESSAGE_ACTOR_SENDER: _ClassVar[MessageActor]
+    MESSAGE_ACTOR_GROUP_OWNER: _ClassVar[MessageActor]
+    MESSAGE_ACTOR_GROUP_ADMIN: _ClassVar[MessageActor]
+    MESSAGE_ACTOR_ADMIN: _ClassVar[MessageActor]
+MESSAGE_ACTOR_UNSPECIFIED: MessageActor
+MESSAGE_ACTOR_SENDER: MessageActor
+MESSAGE_ACTOR_GROUP_OWNER: MessageActor
+MESSAGE_ACTOR_GROUP_ADMIN: MessageActor
+MESSAGE_ACTOR_ADMIN: MessageActor
 
 class Notification(_message.Message):
     __slots__ = ("op_user_id", "friend_applied", "friend_added", "friend_application_refused", "friend_deleted", "friend_remark_set", "blacklist_added", "blacklist_removed", "profile_changed", "group_created", "group_info_changed", "members_joined", "member_quit", "members_kicked", "members_invited", "member_muted", "group_muted", "member_role_changed", "owner_transferred", "group_dismissed", "group_join_requested", "group_join_refused", "member_nickname_changed", "message_revoked", "message_edited", "messages_deleted", "read_receipt", "delivery_receipt", "conversation_changed", "conversation_cleared", "system_notice")
@@ -259,16 +273,18 @@ class MemberNicknameChanged(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., user_id: _Optional[str] = ..., nickname: _Optional[str] = ...) -> None: ...
 
 class MessageRevoked(_message.Message):
-    __slots__ = ("conversation_id", "seq", "revoker_user_id", "send_time_ms")
+    __slots__ = ("conversation_id", "seq", "revoker_user_id", "send_time_ms", "revoked_as")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     REVOKER_USER_ID_FIELD_NUMBER: _ClassVar[int]
     SEND_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AS_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     seq: int
     revoker_user_id: str
     send_time_ms: int
-    def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., revoker_user_id: _Optional[str] = ..., send_time_ms: _Optional[int] = ...) -> None: ...
+    revoked_as: MessageActor
+    def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., revoker_user_id: _Optional[str] = ..., send_time_ms: _Optional[int] = ..., revoked_as: _Optional[_Union[MessageActor, str]] = ...) -> None: ...
 
 class MessageEdited(_message.Message):
     __slots__ = ("conversation_id", "seq", "content", "edit_version")
@@ -283,12 +299,16 @@ class MessageEdited(_message.Message):
     def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., content: _Optional[_Union[_content_pb2.Content, _Mapping]] = ..., edit_version: _Optional[int] = ...) -> None: ...
 
 class MessagesDeleted(_message.Message):
-    __slots__ = ("conversation_id", "seqs")
+    __slots__ = ("conversation_id", "seqs", "deleter_user_id", "deleted_as")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQS_FIELD_NUMBER: _ClassVar[int]
+    DELETER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETED_AS_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     seqs: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, conversation_id: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ...) -> None: ...
+    deleter_user_id: str
+    deleted_as: MessageActor
+    def __init__(self, conversation_id: _Optional[str] = ..., seqs: _Optional[_Iterable[int]] = ..., deleter_user_id: _Optional[str] = ..., deleted_as: _Optional[_Union[MessageActor, str]] = ...) -> None: ...
 
 class ReadReceipt(_message.Message):
     __slots__ = ("conversation_id", "reader_user_id", "has_read_seq")

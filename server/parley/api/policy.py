@@ -1,0 +1,254 @@
+"""Who may call what: one table for every RPC and every stream frame.
+
+Each entry names the kind of caller (no token, a user token, an admin token,
+either) and what the request targets, with the domain action (domain/rules.py)
+that decides relation, role, mute, blacklist and dismissed for targets inside
+a conversation. `PolicyInterceptor` authenticates every unary call by the
+table before a servicer runs; servicers read the result (`Authn.caller`) and
+never pick a check themselves. The stream's auth frame goes through the same
+`admit`, so a blocked account is refused in one place for both. A method of
+a served service missing from the table fails the server's start
+(`check_covers`) and the authorization walk test (tests/api/test_policy.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from google.protobuf import descriptor_pool
+
+from parley.domain.rules import Action
+from parley.domain.tokens import Identity
+from parley.errors import ParleyError, R, denied, unauthenticated
+
+if TYPE_CHECKING:
+    from parley.api.base import Authn
+    from parley.domain.users import Users
+
+
+class Caller(Enum):
+    NONE = "no token (one given is ignored)"
+    USER = "a user token of an account that is not blocked"
+    ADMIN = "an admin token"
+    EITHER = "an admin token, or a user token of an account that is not blocked"
+
+
+class Target(Enum):
+    """What the request names, and what the caller must be to it."""
+
+    OWN = "only the caller's own data"
+    ANYONE = "public data (profiles, group info, presence): nothing more"
+    USER = "another user, by id: no relation needed (the domain may refuse, e.g. a blacklist)"
+    ANY_USER = "any account, by id (admin operations)"
+    OWN_TOKEN = "a token: a user's own only; an admin token's any"
+    CONVERSATION = "a conversation_id: domain/rules.py decides by the action"
+    MESSAGE = "a message of a conversation: domain/rules.py, with its moderators"
+    GROUP = "a group_id: a current member"
+    GROUP_ADMIN = "a group_id: its owner or an admin"
+    GROUP_OWNER = "a group_id: its owner"
+    NEW_GROUP = "a group_id the caller may join (members are refused by the domain)"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    caller: Caller
+    target: Target
+    # The domain rule consulted for conversation and message targets.
+    action: Action | None = None
+
+
+_U, _A, _E, _N = Caller.USER, Caller.ADMIN, Caller.EITHER, Caller.NONE
+T = Target
+
+RPCS: dict[str, Rule] = {
+    "/parley.gateway.v1.GatewayService/Connect": Rule(_N, T.OWN),  # the auth frame: FRAMES
+    "/parley.auth.v1.AuthService/GetAdminToken": Rule(_N, T.OWN),
+    "/parley.auth.v1.AuthService/IssueUserToken": Rule(_A, T.ANY_USER),
+    "/parley.auth.v1.AuthService/ParseToken": Rule(_A, T.OWN_TOKEN),
+    "/parley.auth.v1.AuthService/ForceLogout": Rule(_A, T.ANY_USER),
+    "/parley.auth.v1.AuthService/InvalidateToken": Rule(_E, T.OWN_TOKEN),
+    "/parley.user.v1.UserService/RegisterUsers": Rule(_A, T.ANY_USER),
+    "/parley.user.v1.UserService/GetUsers": Rule(_E, T.ANYONE),
+    "/parley.user.v1.UserService/UpdateProfile": Rule(_U, T.OWN),
+    "/parley.user.v1.UserService/SearchUsers": Rule(_E, T.ANYONE),
+    "/parley.user.v1.UserService/GetOnlineStatus": Rule(_E, T.ANYONE),
+    "/parley.user.v1.UserService/SubscribeOnlineStatus": Rule(_U, T.ANYONE),
+    "/parley.user.v1.UserService/SetGlobalReceiveOption": Rule(_U, T.OWN),
+    "/parley.relation.v1.RelationService/ApplyFriend": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/ListFriendApplications": Rule(_U, T.OWN),
+    "/parley.relation.v1.RelationService/RespondFriendApplication": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/ListFriends": Rule(_U, T.OWN),
+    "/parley.relation.v1.RelationService/DeleteFriend": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/SetFriendRemark": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/IsFriend": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/AddBlacklist": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/RemoveBlacklist": Rule(_U, T.USER),
+    "/parley.relation.v1.RelationService/ListBlacklist": Rule(_U, T.OWN),
+    "/parley.group.v1.GroupService/CreateGroup": Rule(_U, T.OWN),
+    "/parley.group.v1.GroupService/GetGroups": Rule(_E, T.ANYONE),
+    "/parley.group.v1.GroupService/SetGroupInfo": Rule(_U, T.GROUP_ADMIN),
+    "/parley.group.v1.GroupService/DismissGroup": Rule(_U, T.GROUP_OWNER),
+    "/parley.group.v1.GroupService/TransferOwner": Rule(_U, T.GROUP_OWNER),
+    "/parley.group.v1.GroupService/RequestJoinGroup": Rule(_U, T.NEW_GROUP),
+    "/parley.group.v1.GroupService/ListJoinRequests": Rule(_U, T.GROUP_ADMIN),
+    "/parley.group.v1.GroupService/RespondJoinRequest": Rule(_U, T.GROUP_ADMIN),
+    # Members may invite when the group's invite policy says so.
+    "/parley.group.v1.GroupService/InviteMembers": Rule(_U, T.GROUP),
+    "/parley.group.v1.GroupService/KickMembers": Rule(_U, T.GROUP_ADMIN),
+    "/parley.group.v1.GroupService/QuitGroup": Rule(_U, T.GROUP),
+    "/parley.group.v1.GroupService/ListGroupMembers": Rule(_U, T.GROUP),
+    "/parley.group.v1.GroupService/SetMemberRole": Rule(_U, T.GROUP_OWNER),
+    # Their own nickname: members; another member's: owner and admins.
+    "/parley.group.v1.GroupService/SetMemberNickname": Rule(_U, T.GROUP),
+    "/parley.group.v1.GroupService/MuteMember": Rule(_U, T.GROUP_ADMIN),
+    "/parley.group.v1.GroupService/MuteGroup": Rule(_U, T.GROUP_ADMIN),
+    "/parley.group.v1.GroupService/ListJoinedGroups": Rule(_U, T.OWN),
+    "/parley.msg.v1.MsgService/SendMessage": Rule(_U, T.CONVERSATION, Action.SEND),
+    "/parley.msg.v1.MsgService/PullMessages": Rule(_U, T.CONVERSATION, Action.PULL),
+    "/parley.msg.v1.MsgService/GetSeqs": Rule(_U, T.CONVERSATION, Action.READ),
+    "/parley.msg.v1.MsgService/MarkRead": Rule(_U, T.CONVERSATION, Action.MARK_READ),
+    "/parley.msg.v1.MsgService/AckDelivery": Rule(_U, T.CONVERSATION, Action.ACK_DELIVERY),
+    "/parley.msg.v1.MsgService/RevokeMessage": Rule(_E, T.MESSAGE, Action.REVOKE),
+    "/parley.msg.v1.MsgService/EditMessage": Rule(_U, T.MESSAGE, Action.EDIT),
+    # FOR_EVERYONE: Action.DELETE_FOR_EVERYONE; FOR_ME: Action.DELETE_FOR_ME
+    # (user tokens only: an admin token has no copy of its own to hide).
+    "/parley.msg.v1.MsgService/DeleteMessages": Rule(_E, T.MESSAGE, Action.DELETE_FOR_EVERYONE),
+    "/parley.msg.v1.MsgService/ClearConversation": Rule(_U, T.CONVERSATION, Action.CLEAR),
+    "/parley.msg.v1.MsgService/SearchMessages": Rule(_U, T.CONVERSATION, Action.READ),
+    "/parley.msg.v1.MsgService/GetMessageReceipts": Rule(_U, T.CONVERSATION, Action.READ),
+    "/parley.conversation.v1.ConversationService/ListConversations": Rule(_U, T.OWN),
+    "/parley.conversation.v1.ConversationService/GetConversations": Rule(_U, T.OWN),
+    "/parley.conversation.v1.ConversationService/SetConversation": Rule(
+        _U, T.CONVERSATION, Action.SET_CONVERSATION
+    ),
+    "/parley.conversation.v1.ConversationService/GetTotalUnread": Rule(_U, T.OWN),
+    "/parley.admin.v1.AdminService/GetStatistics": Rule(_A, T.OWN),
+    "/parley.admin.v1.AdminService/ListUsers": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/GetUser": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/BlockUser": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/UnblockUser": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/ForceLogout": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/SendSystemNotification": Rule(_A, T.ANY_USER),
+}
+
+# ClientFrame's `body` cases. The stream is a user's (admin tokens cannot
+# open one); every frame after auth runs as that user.
+FRAMES: dict[str, Rule] = {
+    "auth": Rule(_U, T.OWN),
+    "send": Rule(_U, T.CONVERSATION, Action.SEND),
+    "mark_read": Rule(_U, T.CONVERSATION, Action.MARK_READ),
+    "typing": Rule(_U, T.CONVERSATION, Action.TYPING),
+    "ping": Rule(_U, T.OWN),
+    "subscribe_presence": Rule(_U, T.ANYONE),
+    "delivery_ack": Rule(_U, T.CONVERSATION, Action.ACK_DELIVERY),
+}
+
+# Only the table's own services are checked; health and reflection are open.
+_GOVERNED = "/parley."
+# The caller of the running RPC, as the interceptor admitted it.
+CALLER: ContextVar[Identity | None] = ContextVar("parley_caller", default=None)
+
+
+def admit(ident: Identity, caller: Caller, users: Users) -> Identity:
+    """The one check of a verified token against a caller kind, for unary
+    calls and the stream's auth frame alike."""
+    if caller is Caller.USER and ident.is_admin:
+        raise denied(R.ERROR_REASON_PERMISSION_DENIED, "this call needs a user token")
+    if caller is Caller.ADMIN and not ident.is_admin:
+        raise denied(R.ERROR_REASON_ADMIN_REQUIRED, "admin token required")
+    if not ident.is_admin and users.is_blocked(ident.user_id):
+        raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
+    return ident
+
+
+def bearer_token(metadata: Iterable[tuple[str, Any]] | None) -> str:
+    for key, value in metadata or ():
+        if key == "authorization":
+            v = value if isinstance(value, str) else value.decode(errors="replace")
+            if v.lower().startswith("bearer "):
+                return v[7:].strip()
+            return v.strip()
+    raise unauthenticated(R.ERROR_REASON_TOKEN_MISSING, "missing authorization metadata")
+
+
+def rule_for(method: str) -> Rule | None:
+    """The method's rule; None for services outside the table. A governed
+    method missing from the table is refused (fail closed)."""
+    if not method.startswith(_GOVERNED):
+        return None
+    found = RPCS.get(method)
+    if found is None:
+        raise denied(R.ERROR_REASON_PERMISSION_DENIED, "no access rule for this method")
+    return found
+
+
+def check_covers(service_names: Iterable[str]) -> None:
+    """Every method of the served services has a rule, and every rule a method."""
+    pool = descriptor_pool.Default()
+    served = {
+        f"/{name}/{m.name}" for name in service_names for m in pool.FindServiceByName(name).methods
+    }
+    if served != set(RPCS):
+        missing, stale = sorted(served - set(RPCS)), sorted(set(RPCS) - served)
+        raise RuntimeError(f"api/policy.py RPCS: missing {missing}, unknown {stale}")
+
+
+Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+class PolicyInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates every governed unary call by the table before the
+    servicer runs. Bound to the Authn once the core is built (before the
+    server starts)."""
+
+    def __init__(self) -> None:
+        self.authn: Authn | None = None
+
+    def bind(self, authn: Authn) -> None:
+        self.authn = authn
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler: Any = await continuation(handler_call_details)
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        if handler is None or not method.startswith(_GOVERNED):
+            return handler
+        if handler.unary_unary is None:
+            # The stream authenticates by its first frame (FRAMES["auth"]).
+            return handler
+        return grpc.unary_unary_rpc_method_handler(
+            self._guarded(method, handler.unary_unary),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _guarded(self, method: str, behavior: Behavior) -> Behavior:
+        async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            try:
+                ident = self._identify(method, context)
+            except ParleyError as e:
+                await context.abort_with_status(e.to_status())
+            token = CALLER.set(ident)
+            try:
+                return await behavior(request, context)
+            finally:
+                CALLER.reset(token)
+
+        return run
+
+    def _identify(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> Identity | None:
+        rule = rule_for(method)
+        if rule is None or rule.caller is Caller.NONE:
+            return None
+        assert self.authn is not None, "PolicyInterceptor used before bind()"
+        ident = self.authn.tokens.verify(bearer_token(context.invocation_metadata()))
+        return admit(ident, rule.caller, self.authn.users)
