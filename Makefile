@@ -3,23 +3,41 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
+TOOLS := $(VENV)/.tools
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+EDITABLE := --no-build-isolation --config-settings editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
+.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
 
-$(STAMP): requirements-dev.txt pyproject.toml gen/python/pyproject.toml $(wildcard clients/python/pyproject.toml)
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation \
-		--config-settings editable_mode=compat -e gen/python -e . $(SDK)
-	touch $(STAMP)
+# The server alone, so a first `make run` is quick: no linters, test runner or code generator,
+# and no bytecode compiled ahead for modules the server may never import (cluster engines).
+$(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml
+	@echo "parley: installing the server into $(VENV)"
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(PIP) --no-compile -r requirements.txt
+	@$(PIP) $(EDITABLE) --no-deps -e gen/python -e .
+	@touch $@
+
+# The walkthrough's client tools: parley-chat (the Python SDK) and grpcurl.
+$(TOOLS): $(RUNTIME) requirements-tools.txt $(wildcard clients/python/pyproject.toml)
+	$(PIP) $(EDITABLE) -r requirements-tools.txt $(SDK)
+	touch $@
+
+# Everything for development: tests, linters, buf, code generation.
+$(STAMP): $(TOOLS) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/parley serve
+tools: $(TOOLS)
+
+run: $(RUNTIME)
+	@$(BIN)/parley serve
 
 lint: install
 	$(BIN)/ruff check .

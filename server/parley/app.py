@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ from parley.hooks import Hooks, OfflinePush, SendHooks
 from parley.hooks.presence import presence_hook
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
 from parley.observability.exporter import MetricsServer
+from parley.observability.logs import announce
 from parley.observability.metrics import REGISTRY, RuntimeCollector
 from parley.observability.requests import RequestInterceptor
 from parley.realtime.gateway import Gateway
@@ -112,7 +114,7 @@ def resolve_secrets(settings: Settings) -> Settings:
         if not admin:
             path = settings.data_dir / "admin_secret"
             admin, created = _stored_secret(path)
-            print(f"parley: admin secret {'created' if created else 'read'} at {path}", flush=True)
+            announce(f"admin secret {'created' if created else 'read'} at {path}")
         if not key:
             key, _ = _stored_secret(settings.data_dir / "token_key")
     auth = settings.auth.model_copy(update={"admin_secret": admin, "token_secret": key})
@@ -122,7 +124,7 @@ def resolve_secrets(settings: Settings) -> Settings:
             raise SystemExit("cluster mode with hooks needs PARLEY_HOOKS__SECRET")
         path = settings.data_dir / "hook_secret"
         secret, created = _stored_secret(path)
-        print(f"parley: hook secret {'created' if created else 'read'} at {path}", flush=True)
+        announce(f"hook secret {'created' if created else 'read'} at {path}")
         hooks = hooks.model_copy(update={"secret": secret})
     return settings.model_copy(update={"auth": auth, "hooks": hooks})
 
@@ -422,9 +424,10 @@ async def start_app(settings: Settings) -> App:
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
         extra=[health_pb2.DESCRIPTOR],
     )
-    port = server.add_insecure_port(settings.listen)
-    if port == 0:
-        raise SystemExit(f"cannot listen on {settings.listen}")
+    try:
+        port = server.add_insecure_port(settings.listen)
+    except RuntimeError as e:  # the address is in use or not this host's
+        raise SystemExit(f"cannot listen on {settings.listen}: {e}") from e
     await server.start()
     app = App(core, server, health_servicer, port)
     app.collector = RuntimeCollector(lambda: _runtime_figures(core))
@@ -432,7 +435,7 @@ async def start_app(settings: Settings) -> App:
     if settings.metrics.enabled:
         app.metrics = MetricsServer(settings.metrics.listen)
         mport = await app.metrics.start()
-        print(f"parley: metrics on http://{app.metrics.host}:{mport}/metrics", flush=True)
+        announce(f"metrics on http://{app.metrics.host}:{mport}/metrics")
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return app
@@ -458,7 +461,7 @@ async def _until_signal() -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    print("parley: shutting down", flush=True)
+    announce("shutting down")
 
 
 def tune_gc() -> None:
@@ -470,10 +473,12 @@ def tune_gc() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(
+    settings: Settings, on_listening: Callable[[Settings, int], None] | None = None
+) -> None:
     if settings.mode == "cluster" and settings.role == "worker":
         cluster = await start_worker(settings)
-        print(f"parley: worker {settings.node_id} ready (mode cluster)", flush=True)
+        announce(f"worker {settings.node_id} ready (mode cluster)")
         await _until_signal()
         await cluster.stop(settings.grace_seconds)
         return
@@ -481,10 +486,10 @@ async def serve(settings: Settings) -> None:
     tune_gc()
     host = settings.listen.rsplit(":", 1)[0]
     role = f", role {settings.role}" if settings.mode == "cluster" else ""
-    print(
-        f"parley: listening on {host}:{app.port} "
-        f"(mode {settings.mode}{role}, data {settings.data_dir})",
-        flush=True,
+    announce(
+        f"listening on {host}:{app.port} (mode {settings.mode}{role}, data {settings.data_dir})"
     )
+    if on_listening is not None:
+        on_listening(settings, app.port)
     await _until_signal()
     await app.stop()

@@ -29,8 +29,8 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self, request: user_pb2.RegisterUsersRequest, context: Ctx
     ) -> user_pb2.RegisterUsersResponse:
         self.authn.caller(context)
-        await self.users.register(request.users)
-        return user_pb2.RegisterUsersResponse()
+        created, skipped = await self.users.register(request.users, request.skip_existing)
+        return user_pb2.RegisterUsersResponse(created_user_ids=created, skipped_user_ids=skipped)
 
     @rpc
     async def GetUsers(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from parley.cli import admin
 from parley.config import Settings
@@ -45,20 +48,38 @@ def main(argv: list[str] | None = None) -> None:
         print(f"parley: schema at {args.revision}", flush=True)
         return
     if args.command == "serve":
+        _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from parley.observability import logs
+
+    try:
         settings = Settings().with_overrides(
             listen=args.listen, data_dir=args.data_dir, node_id=args.node_id, role=args.role
         )
-        from parley.observability.logs import configure
+    except ValidationError as e:
+        # No settings, so no log format from them: the environment's, if any.
+        logs.configure("INFO", os.environ.get("PARLEY_LOG_FORMAT", "text"))
+        logs.log.critical("invalid settings: %s", e)
+        raise SystemExit(2) from None
+    logs.configure(settings.log_level, settings.log_format)
+    from parley.app import serve as run
+    from parley.cli.next_step import announce_next_step
 
-        configure(settings.log_level, settings.log_format)
-        from parley.app import serve as run
-
+    try:
         try:
             import uvloop
 
-            uvloop.run(run(settings))
+            uvloop.run(run(settings, announce_next_step))
         except ImportError:
-            asyncio.run(run(settings))
+            asyncio.run(run(settings, announce_next_step))
+    except SystemExit as e:
+        # A refusal to start ("cannot listen on ...") is a log record like the rest.
+        if isinstance(e.code, str) and logs.json_enabled():
+            logs.log.critical(e.code)
+            raise SystemExit(1) from None
+        raise
 
 
 if __name__ == "__main__":

@@ -38,6 +38,14 @@ def _check_profile(nickname: str, avatar_url: str, extension: str) -> None:
         raise invalid("extension longer than 4096 chars")
 
 
+def _user_exists(e: KeyError) -> ParleyError:
+    return ParleyError(
+        grpc.StatusCode.ALREADY_EXISTS,
+        R.ERROR_REASON_USER_EXISTS,
+        f"user {e.args[0]} already exists",
+    )
+
+
 class Users:
     def __init__(self, store: UserStore, known_users: int = 100_000) -> None:
         self.store = store
@@ -62,7 +70,11 @@ class Users:
         else:
             self._blocked.discard(user_id)
 
-    async def register(self, infos: Sequence[user_pb2.UserInfo]) -> None:
+    async def register(
+        self, infos: Sequence[user_pb2.UserInfo], skip_existing: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Registers the users: all or none, or with `skip_existing` the ones
+        whose id is free. Returns the ids created and the ids skipped."""
         if not infos:
             raise invalid("no users given")
         if len(infos) > 1000:
@@ -86,15 +98,33 @@ class Users:
                     global_receive_option=info.global_receive_option,
                 )
             )
-        try:
-            await self.store.create_users(rows)
-        except KeyError as e:
-            raise ParleyError(
-                grpc.StatusCode.ALREADY_EXISTS,
-                R.ERROR_REASON_USER_EXISTS,
-                f"user {e.args[0]} already exists",
-            ) from e
+        if skip_existing:
+            created, skipped = await self._create_missing(rows)
+        else:
+            try:
+                await self.store.create_users(rows)
+            except KeyError as e:
+                raise _user_exists(e) from e
+            created, skipped = [r.user_id for r in rows], []
         self._exists.update(seen)
+        return created, skipped
+
+    async def _create_missing(self, rows: list[UserRow]) -> tuple[list[str], list[str]]:
+        ids = [r.user_id for r in rows]
+        taken = {u.user_id for u in await self.store.get_users(ids)}
+        while True:
+            fresh = [r for r in rows if r.user_id not in taken]
+            try:
+                await self.store.create_users(fresh)
+            except KeyError as e:
+                # A concurrent call registered one of them since the look-up:
+                # look again and skip it too (each round skips at least one more).
+                found = {u.user_id for u in await self.store.get_users(ids)}
+                if found <= taken:
+                    raise _user_exists(e) from e
+                taken = found
+                continue
+            return [r.user_id for r in fresh], [u for u in ids if u in taken]
 
     async def exists(self, user_id: str) -> bool:
         if user_id in self._exists:

@@ -34,14 +34,20 @@ class OnlineStatus(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., online: _Optional[bool] = ..., platforms: _Optional[_Iterable[_Union[_common_pb2.Platform, str]]] = ...) -> None: ...
 
 class RegisterUsersRequest(_message.Message):
-    __slots__ = ("users",)
+    __slots__ = ("users", "skip_existing")
     USERS_FIELD_NUMBER: _ClassVar[int]
+    SKIP_EXISTING_FIELD_NUMBER: _ClassVar[int]
     users: _containers.RepeatedCompositeFieldContainer[UserInfo]
-    def __init__(self, users: _Optional[_Iterable[_Union[UserInfo, _Mapping]]] = ...) -> None: ...
+    skip_existing: bool
+    def __init__(self, users: _Optional[_Iterable[_Union[UserInfo, _Mapping]]] = ..., skip_existing: _Optional[bool] = ...) -> None: ...
 
 class RegisterUsersResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("created_user_ids", "skipped_user_ids")
+    CREATED_USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    created_user_ids: _containers.RepeatedScalarFieldContainer[str]
+    skipped_user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, created_user_ids: _Optional[_Iterable[str]] = ..., skipped_user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetUsersRequest(_message.Message):
     __slots__ = ("user_ids",)

@@ -77,7 +77,8 @@ class UserServiceServicer:
     """
 
     def RegisterUsers(self, request, context):
-        """Registers users (admin token only). Fails with ALREADY_EXISTS/USER_EXISTS if any id is taken; none is registered then.
+        """Registers users (admin token only). Fails with ALREADY_EXISTS/USER_EXISTS if any id is taken; none is registered then,
+        unless skip_existing is set: then the taken ids are skipped (left unchanged) and the others registered.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
