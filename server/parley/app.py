@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
+from google.rpc import error_details_pb2
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -422,7 +423,8 @@ async def start_app(settings: Settings) -> App:
     add_reflection(
         server,
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
-        extra=[health_pb2.DESCRIPTOR],
+        # ErrorInfo too: grpcurl then decodes every error's reason instead of raw bytes.
+        extra=[health_pb2.DESCRIPTOR, error_details_pb2.DESCRIPTOR],
     )
     try:
         port = server.add_insecure_port(settings.listen)

@@ -274,3 +274,23 @@ async def test_undecodable_reflection_bytes_get_invalid_argument(
     )
     assert still.list_services_response.service
     assert b"Traceback" not in server.log_path.read_bytes()[log_before:]
+
+
+async def test_grpcurl_shows_the_reason_of_an_error(server: ServerProcess) -> None:
+    """Reflection serves google.rpc.ErrorInfo too, so grpcurl prints the
+    reason of a failed call instead of the detail's raw bytes."""
+    proc = await asyncio.create_subprocess_exec(
+        grpcurl(),
+        "-plaintext",
+        "-d",
+        '{"secret": "wrong"}',
+        server.address,
+        "parley.auth.v1.AuthService/GetAdminToken",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = (out + err).decode()
+    assert proc.returncode != 0, text
+    assert '"reason":"ERROR_REASON_SECRET_INVALID"' in text.replace(" ", ""), text
+    assert "is not recognized" not in text, text
