@@ -25,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 POM = ROOT / "clients" / "kotlin" / "pom.xml"
 MODULES = ("jvm", "lite")
-MVN_TIMEOUT_S = 900
+MVN_TIMEOUT_S = 1200
 TAIL_LINES = 150
 
 

@@ -25,6 +25,7 @@ import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.SendChannel
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableSharedFlow
@@ -34,6 +35,7 @@ import kotlinx.coroutines.flow.asSharedFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.consumeAsFlow
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
 
@@ -221,8 +223,14 @@ class GatewayConnection(
                 IOException("the server ended the stream")
             }
         } catch (e: CancellationException) {
-            endStream(out, e)
-            throw e
+            // Only our own cancellation (close(), the scope) stops the loop; one thrown from inside
+            // the stream while we are still active is a stream failure like any other.
+            if (currentCoroutineContext().isActive) {
+                e
+            } else {
+                endStream(out, e)
+                throw e
+            }
         } catch (e: Throwable) {
             e
         }
