@@ -106,7 +106,13 @@ class GatewayConnection(
     suspend fun request(frame: ClientFrame): ServerFrame {
         val framed = if (frame.requestId.isEmpty()) frame.toBuilder().setRequestId(newRequestId()).build() else frame
         val answer = withTimeoutOrNull(options.requestTimeout) {
-            exchange(awaitLive(), framed)
+            var sent: ServerFrame? = null
+            while (sent == null) {
+                sent = exchange(awaitLive(), framed)
+                // Not sent: the stream ended between the lookup and the send; wait for the next one.
+                if (sent == null) delay(10)
+            }
+            sent
         } ?: throw RequestTimeoutException("no answer to ${framed.bodyCase} ${framed.requestId} within ${options.requestTimeout}")
         if (answer.hasError()) throw ParleyRequestException(answer.error)
         return answer
@@ -116,7 +122,9 @@ class GatewayConnection(
     suspend fun send(frame: ClientFrame) {
         withTimeoutOrNull(options.requestTimeout) {
             while (awaitLive().trySend(frame).isFailure) {
-                // The stream closed between the lookup and the send: wait for the next one.
+                // The stream ended between the lookup and the send: let its end be processed
+                // (it may run on this very thread) and wait for the next one.
+                delay(10)
             }
         } ?: throw RequestTimeoutException("not connected within ${options.requestTimeout}")
     }
@@ -143,13 +151,14 @@ class GatewayConnection(
         }
     }
 
-    private suspend fun exchange(out: SendChannel<ClientFrame>, frame: ClientFrame): ServerFrame {
+    /** Sends [frame] on [out] and waits for its answer; null when [out] was already closed (nothing sent). */
+    private suspend fun exchange(out: SendChannel<ClientFrame>, frame: ClientFrame): ServerFrame? {
         val answer = CompletableDeferred<ServerFrame>()
         check(pending.putIfAbsent(frame.requestId, answer) == null) { "request_id ${frame.requestId} is already waiting" }
         try {
             // trySend: the stream's channel is cancelled when the stream ends, and a suspending
             // send would then throw CancellationException into the caller.
-            if (out.trySend(frame).isFailure) throw ConnectionLostException("the stream closed before ${frame.requestId} was sent", null)
+            if (out.trySend(frame).isFailure) return null
             return answer.await()
         } finally {
             pending.remove(frame.requestId, answer)
@@ -244,7 +253,9 @@ class GatewayConnection(
         while (true) {
             delay(interval)
             val frame = clientFrame { requestId = newRequestId(); ping = pingFrame { clientTimeMs = System.currentTimeMillis() } }
-            val pong = withTimeoutOrNull(options.requestTimeout) { exchange(out, frame) }
+            val pong = withTimeoutOrNull(options.requestTimeout) {
+                exchange(out, frame) ?: throw ConnectionLostException("the stream closed before a ping was sent", null)
+            }
             if (pong == null) {
                 (channel as? ManagedChannel)?.enterIdle()
                 throw HeartbeatTimeoutException("no pong within ${options.requestTimeout}")
