@@ -1,10 +1,13 @@
-"""End-to-end test of the Kotlin/JVM client stubs (clients/kotlin) against the test server.
+"""End-to-end tests of the Kotlin clients (clients/kotlin) against the test server.
 
-Runs `mvn -B -q -f clients/kotlin/pom.xml verify`, which generates the Java messages,
-grpc-java stubs and grpc-kotlin coroutine stubs from protos/ into clients/kotlin/target,
-compiles them with Kotlin and runs the JUnit 5 end-to-end test against the `server`
-fixture (tests/conftest.py), passed as PARLEY_TEST_ADDR / PARLEY_TEST_ADMIN_SECRET.
-The first run downloads protoc, the codegen plugins and the libraries into ~/.m2.
+Runs `mvn -B -q verify` for each module, `jvm` (protobuf-java) and `lite` (protobuf-javalite),
+as two Maven processes at once (each compiles its own generated code: in parallel the suite
+waits for the slower one, not for both). Each generates the messages and stubs from protos/
+into clients/kotlin/<module>/target, compiles them with the shared client layer and runs the
+shared JUnit 5 tests (chat, heartbeats, error reasons, forced logout, forced disconnects and
+recovery) against the `server` fixture (tests/conftest.py), passed as PARLEY_TEST_ADDR /
+PARLEY_TEST_ADMIN_SECRET. The first run downloads protoc, the codegen plugins and the
+libraries into ~/.m2.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 POM = ROOT / "clients" / "kotlin" / "pom.xml"
+MODULES = ("jvm", "lite")
 MVN_TIMEOUT_S = 1200
 TAIL_LINES = 150
 
@@ -60,15 +64,20 @@ def _tail(output: str) -> str:
 # Async so that the event loop keeps running while Maven runs, should the server
 # fixture ever serve from this process's (session-scoped) loop.
 @pytest.mark.timeout(MVN_TIMEOUT_S + 60)
-async def test_kotlin_client_e2e(server: Any) -> None:
+async def test_kotlin_clients_e2e(server: Any) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         pytest.fail("mvn is not on PATH: the Kotlin client test needs Maven 3.8+ and JDK 17")
-    code, output = await _run([mvn, "-B", "-q", "-f", str(POM), "verify"], _env(server))
-    if code != 0:
-        status = f"timed out after {MVN_TIMEOUT_S} s" if code is None else f"exited {code}"
-        pytest.fail(
-            f"mvn verify in clients/kotlin {status}; last output:\n{_tail(output)}",
-            pytrace=False,
-        )
-    print(_tail(output))
+    runs = [[mvn, "-B", "-q", "-f", str(POM), "-pl", module, "-am", "verify"] for module in MODULES]
+    results = await asyncio.gather(*(_run(args, _env(server)) for args in runs))
+    failures = []
+    for module, (code, output) in zip(MODULES, results, strict=True):
+        if code != 0:
+            status = f"timed out after {MVN_TIMEOUT_S} s" if code is None else f"exited {code}"
+            failures.append(
+                f"mvn verify of clients/kotlin/{module} {status}; last output:\n{_tail(output)}"
+            )
+        else:
+            print(f"--- {module}\n{_tail(output)}")
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
