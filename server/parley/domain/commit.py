@@ -143,6 +143,8 @@ class CommitQueue:
     async def _cover(self, holes: list[_Item]) -> bool:
         """Persists the conversation rows (max_seq) of writes that were not
         stored, alone: their seqs become durable holes. False if that failed."""
+        if not holes:  # the common batch: nothing to build or await
+            return True
         rows = WriteBatch()
         for it in holes:
             rows.merge(WriteBatch(conversations=it.batch.conversations))
