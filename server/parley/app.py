@@ -37,17 +37,12 @@ from parley.config import Settings
 from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from parley.domain.access import Access
 from parley.domain.admin import Admin
-from parley.domain.commit import CommitQueue
-from parley.domain.conversation_log import ConversationLog, HybridVersionClock, VersionClock
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
 from parley.domain.groups import Groups, SendRules
 from parley.domain.messages import Messages
-from parley.domain.pipeline import MessagePipeline, SeqService
-from parley.domain.push import Pusher
 from parley.domain.read_state import ReadState
 from parley.domain.relations import Relations
-from parley.domain.seqs import SeqAllocator
 from parley.domain.stats import Statistics, StatsRecorder
 from parley.domain.sync import Sync
 from parley.domain.tokens import TokenService, new_secret
@@ -56,6 +51,12 @@ from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.hooks import Hooks, OfflinePush, SendHooks
 from parley.hooks.presence import presence_hook
+from parley.log.commit import CommitQueue
+from parley.log.conversation_log import ConversationLog
+from parley.log.pipeline import MessagePipeline, SeqService
+from parley.log.push import Pusher
+from parley.log.seqs import SeqAllocator
+from parley.log.versions import HybridVersionClock, VersionClock
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
 from parley.observability.exporter import MetricsServer
 from parley.observability.logs import announce
@@ -219,8 +220,8 @@ async def build_core(settings: Settings) -> Core:
     messages.policy = SendRules(access, groups)
     sync = Sync(access, seqs, message_store, stores.conversations)
     read_state = ReadState(access, log_, sync, settings.caches.delivery_cursors)
-    edits = Edits(settings, log_, message_store)
-    conversations = Conversations(log_, sync)
+    edits = Edits(settings, log_, access, message_store)
+    conversations = Conversations(log_, access, sync)
     presence = Presence(
         registry,
         settings.node_id,

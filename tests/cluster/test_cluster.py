@@ -12,9 +12,9 @@ from redis.asyncio import Redis
 
 from parley.common.v1 import common_pb2
 from parley.conversation.v1 import conversation_pb2
-from parley.domain.conversation_log import VersionClock
 from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2
+from parley.log.versions import VersionClock
 from tests.api.social import Social, device_send_group
 from tests.cluster.chat import (
     admin_api,

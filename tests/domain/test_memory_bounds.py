@@ -16,7 +16,7 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.config.settings import CacheSettings, GroupSettings
-from parley.domain.stats import DAYS_CACHED, MAX_DAYS, day_string
+from parley.domain.stats import DAYS_CACHED, MAX_DAYS, StatsRecorder, day_string
 from parley.domain.tokens import Identity, TokenService
 from parley.errors import ParleyError
 from parley.msg.v1 import message_pb2
@@ -75,7 +75,7 @@ async def test_per_user_caches_stay_within_their_settings(app: App) -> None:
         # The receiver acks delivery: one cursor per (user, conversation).
         await core.read_state.ack_delivery(u, ack.conversation_id, ack.seq)
         await _text(core, u, sender)  # every sender's activity is recorded
-    assert core.log.observer is not None
+    assert isinstance(core.log.observer, StatsRecorder)
     sizes = {
         "known users": len(core.users._exists),
         "recent acks": len(core.messages._recent),

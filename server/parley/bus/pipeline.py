@@ -84,7 +84,7 @@ class ClusterAppender:
 
 
 class ClusterPipeline:
-    """`MessagePipeline` of cluster mode (domain/pipeline.py): a Redis seq,
+    """`MessagePipeline` of cluster mode (log/pipeline.py): a Redis seq,
     then the log; the future resolves once JetStream acked the append.
     Settling and pushing are the workers' (pushes_locally is False)."""
 

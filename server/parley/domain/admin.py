@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from parley.admin.v1 import admin_pb2
 from parley.common.v1 import common_pb2
 from parley.config import Settings
-from parley.domain.conversation_log import ConversationLog
 from parley.domain.users import Users, user_info
 from parley.errors import R, invalid, not_found
 from parley.hooks.push import OfflinePush
 from parley.ids import check_user_id, notification_conversation_id, parse_conversation_id
+from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, notification_pb2
 from parley.realtime.gateway import Gateway
 from parley.realtime.registry import Registry

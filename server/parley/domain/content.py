@@ -45,23 +45,6 @@ def validate_content(content: content_pb2.Content, max_bytes: int) -> None:
         _need(bool(content.custom.type), "custom content needs a type tag")
 
 
-def search_text(content: content_pb2.Content) -> str:
-    kind = content.WhichOneof("kind")
-    if kind == "text":
-        return content.text.text.lower()
-    if kind == "quote":
-        return content.quote.text.lower()
-    if kind == "file":
-        return content.file.name.lower()
-    if kind == "location":
-        return content.location.description.lower()
-    if kind == "custom":
-        return content.custom.description.lower()
-    if kind == "merged_forward":
-        return content.merged_forward.title.lower()
-    return ""
-
-
 def summary(message: message_pb2.Message) -> str:
     """A one-line rendering for lists and push payloads."""
     c = message.content

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.conversation.v1 import conversation_pb2
-from parley.domain.conversation_log import ConversationLog
+from parley.domain.access import Access
 from parley.domain.rules import Action
 from parley.domain.sync import Sync, visible_message
 from parley.errors import R, invalid, not_found
 from parley.ids import notification_conversation_id, parse_conversation_id
+from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, notification_pb2
 from parley.storage.sql.schema import ConversationRow, UserConversationRow
 
@@ -26,8 +27,9 @@ def _is_receipt(msg: message_pb2.Message) -> bool:
 
 
 class Conversations:
-    def __init__(self, log: ConversationLog, sync: Sync) -> None:
+    def __init__(self, log: ConversationLog, access: Access, sync: Sync) -> None:
         self.log = log
+        self.access = access
         self.sync = sync
 
     async def _latest(
@@ -105,7 +107,7 @@ class Conversations:
         draft: str | None,
         extension: str | None,
     ) -> conversation_pb2.Conversation:
-        await self.log.access.admit(Action.SET_CONVERSATION, conversation_id, user_id)
+        await self.access.admit(Action.SET_CONVERSATION, conversation_id, user_id)
         fields: dict[str, object] = {}
         if pinned is not None:
             fields["pinned"] = pinned

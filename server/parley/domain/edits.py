@@ -9,13 +9,15 @@ from collections.abc import Sequence
 
 from parley.clock import now_ms
 from parley.config import Settings
-from parley.domain.content import search_text, validate_content
-from parley.domain.conversation_log import ConversationLog
+from parley.domain.access import Access
+from parley.domain.content import validate_content
 from parley.domain.rules import RULES, Action, actor
 from parley.domain.tokens import Identity
 from parley.errors import R, invalid, not_found, precondition
 from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import ConversationRef, notification_conversation_id, parse_conversation_id
+from parley.log.conversation_log import ConversationLog
+from parley.log.text import search_text
 from parley.msg.v1 import content_pb2, message_pb2, msg_pb2, notification_pb2
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
@@ -25,9 +27,12 @@ MA = notification_pb2.MessageActor
 
 
 class Edits:
-    def __init__(self, settings: Settings, log: ConversationLog, store: MessageStore) -> None:
+    def __init__(
+        self, settings: Settings, log: ConversationLog, access: Access, store: MessageStore
+    ) -> None:
         self.settings = settings
         self.log = log
+        self.access = access
         self.store = store
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Webhooks (parley.hooks): after.message.revoke / .delete; set by the app.
@@ -46,7 +51,7 @@ class Edits:
         """The user messages at `seqs` that the caller may `action`, after the
         rules table admitted them to the conversation, and the MessageActor
         the caller acts as (a moderator's when any message is not theirs)."""
-        access = self.log.access
+        access = self.access
         standing = await access.admit(action, conversation_id, ident.user_id, ident.is_admin)
         ref = standing.ref
         uc = None
@@ -156,7 +161,7 @@ class Edits:
             raise invalid("seqs must be >= 1", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
         unique = sorted(set(seqs))
         if scope == msg_pb2.DeleteScope.DELETE_SCOPE_FOR_ME:
-            await self.log.access.admit(
+            await self.access.admit(
                 Action.DELETE_FOR_ME, conversation_id, ident.user_id, ident.is_admin
             )
             top = await self.log.seqs.visible_max(conversation_id)
@@ -199,7 +204,7 @@ class Edits:
         )
 
     async def clear(self, ident: Identity, conversation_id: str) -> int:
-        await self.log.access.admit(Action.CLEAR, conversation_id, ident.user_id, ident.is_admin)
+        await self.access.admit(Action.CLEAR, conversation_id, ident.user_id, ident.is_admin)
         uc = await self.log.conversations.get_user_conversation(ident.user_id, conversation_id)
         if uc is None:
             raise not_found(R.ERROR_REASON_CONVERSATION_NOT_FOUND, "conversation not found")

@@ -23,9 +23,7 @@ from parley.bounded import Generations, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
-from parley.domain.conversation_log import ConversationLog
 from parley.domain.peers import GROUP_CHANGED, NO_PEERS, Peers
-from parley.domain.relations import notify_users
 from parley.domain.rules import Action, GroupSeat
 from parley.domain.users import Users, user_info
 from parley.errors import ParleyError, R, denied, invalid, not_found, precondition
@@ -37,6 +35,8 @@ from parley.ids import (
     parse_conversation_id,
     single_conversation_id,
 )
+from parley.log.conversation_log import ConversationLog
+from parley.log.notify import notify_users
 from parley.msg.v1 import notification_pb2
 from parley.storage.interfaces import GroupStore, MemberBrief
 from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow

@@ -15,7 +15,6 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.content import validate_content
-from parley.domain.conversation_log import ConversationLog
 from parley.domain.tokens import Identity
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, invalid, not_found, unavailable
@@ -26,6 +25,7 @@ from parley.ids import (
     group_conversation_id,
     single_conversation_id,
 )
+from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import content_pb2, message_pb2
 from parley.observability import metrics
 from parley.storage.sql.schema import MessageRow

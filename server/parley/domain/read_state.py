@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from parley.bounded import LruDict
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
-from parley.domain.conversation_log import ConversationLog
 from parley.domain.rules import Action
 from parley.domain.sync import Sync
 from parley.errors import R, invalid, not_found
 from parley.gateway.v1 import gateway_pb2
 from parley.ids import ConversationRef
+from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, msg_pb2, notification_pb2
 from parley.storage.batch import WriteBatch
 

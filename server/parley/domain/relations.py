@@ -7,20 +7,20 @@ mechanism."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from parley.bounded import LruDict
 from parley.clock import now_ms
 from parley.config import Settings
-from parley.domain.conversation_log import ConversationLog
 from parley.domain.peers import NO_PEERS, RELATIONS_CHANGED, Peers
 from parley.domain.users import Users, user_info
 from parley.errors import R, denied, invalid, not_found, precondition
 from parley.hooks.client import NO_HOOKS, Hooks
-from parley.ids import check_user_id, notification_conversation_id, parse_conversation_id
-from parley.msg.v1 import message_pb2, notification_pb2
+from parley.ids import check_user_id
+from parley.log.conversation_log import ConversationLog
+from parley.log.notify import notify_users
+from parley.msg.v1 import notification_pb2
 from parley.relation.v1 import relation_pb2
 from parley.storage.interfaces import RelationStore
 from parley.storage.sql.schema import FriendRequestRow, UserRow
@@ -29,24 +29,6 @@ from parley.user.v1 import user_pb2
 AS = relation_pb2.ApplicationState
 MAX_MESSAGE = 512
 MAX_REMARK = 128
-
-
-async def notify_users(
-    log: ConversationLog, user_ids: Iterable[str], note: notification_pb2.Notification
-) -> None:
-    """Stores the event in each user's notification conversation and pushes it.
-    All appends are enqueued before any is awaited, so a fan-out to many users
-    shares a few group commits instead of paying one fsync per user."""
-    futures = []
-    for u in dict.fromkeys(user_ids):
-        ref = parse_conversation_id(notification_conversation_id(u))
-        msg = message_pb2.Message(counts_unread=False, sender_id=note.op_user_id)
-        msg.notification.CopyFrom(note)
-        fut = await log.append(ref, msg, [u])
-        if fut is not None:
-            futures.append(fut)
-    if futures:
-        await asyncio.gather(*futures)
 
 
 class SetCache:

@@ -16,9 +16,9 @@ from parley.admin.v1 import admin_pb2
 from parley.bounded import LruDict, track
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
-from parley.domain.commit import CommitQueue
 from parley.errors import invalid
 from parley.ids import ConversationRef
+from parley.log.commit import CommitQueue
 from parley.msg.v1 import message_pb2
 from parley.observability import metrics
 from parley.storage.batch import WriteBatch

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from parley.common.v1 import common_pb2
 from parley.domain.access import Access
-from parley.domain.pipeline import SeqService
 from parley.domain.rules import Action
 from parley.errors import R, invalid
 from parley.ids import ConversationRef
+from parley.log.pipeline import SeqService
 from parley.msg.v1 import message_pb2, msg_pb2
 from parley.storage.interfaces import ConversationStore, MessageStore
 from parley.storage.sql.schema import UserConversationRow

@@ -16,7 +16,6 @@ from parley.api.policy import FRAMES, admit
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
-from parley.domain.conversation_log import VersionClock
 from parley.domain.messages import Messages
 from parley.domain.peers import (
     NO_PEERS,
@@ -31,6 +30,7 @@ from parley.domain.tokens import Identity, TokenService
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
+from parley.log.versions import VersionClock
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
 from parley.realtime.sessions import CLOSE, Session, TokenBucket

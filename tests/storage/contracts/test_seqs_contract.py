@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 from redis.asyncio import Redis
 
-from parley.domain.seqs import SeqAllocator
+from parley.log.seqs import SeqAllocator
 from parley.storage.redis.seqs import RedisSeqs
 from tests.storage.contracts.conftest import uid
 

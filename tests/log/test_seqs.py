@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from parley.common.v1 import common_pb2
-from parley.domain.commit import CommitQueue
-from parley.domain.seqs import SeqAllocator
+from parley.log.commit import CommitQueue
+from parley.log.seqs import SeqAllocator
 from parley.storage.batch import WriteBatch
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url

@@ -8,7 +8,7 @@ written: seq settlement and pushes therefore happen in seq order.
 A write that is dropped as a duplicate or fails leaves its seq a hole. The
 writer then persists the conversation rows of those writes alone (their
 max_seq), so that the hole is covered by a durable record before anyone is
-shown it (the hole rule, domain/seqs.py); `on_done` says whether it was."""
+shown it (the hole rule, log/seqs.py); `on_done` says whether it was."""
 
 from __future__ import annotations
 
@@ -16,14 +16,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from parley.log.versions import VersionClock
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
 from parley.storage.sql.schema import MessageRow
-
-if TYPE_CHECKING:
-    from parley.domain.conversation_log import VersionClock
 
 log = logging.getLogger(__name__)
 

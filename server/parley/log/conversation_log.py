@@ -7,89 +7,44 @@ the same for all of them."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
-from parley.domain.access import Access
-from parley.domain.commit import CommitQueue
-from parley.domain.content import search_text
-from parley.domain.pipeline import LocalPipeline, MessagePipeline, SeqService
-from parley.domain.push import Pusher
-from parley.domain.seqs import SeqAllocator
 from parley.gateway.v1 import gateway_pb2
 from parley.ids import ConversationRef
+from parley.log.commit import CommitQueue
+from parley.log.pipeline import LocalPipeline, MessagePipeline, SeqService
+from parley.log.push import Pusher
+from parley.log.seqs import SeqAllocator
+from parley.log.text import search_text
+from parley.log.versions import VersionClock
 from parley.msg.v1 import message_pb2, notification_pb2
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import ConversationStore
 from parley.storage.sql.schema import MessageRow
 
-if TYPE_CHECKING:
-    from parley.domain.stats import StatsRecorder
-
 ST = common_pb2.SessionType
 MS = message_pb2.MessageStatus
 
 
-class VersionClock:
-    """Monotonic change counter behind conversation-list sync cursors.
+class Recipients(Protocol):
+    """Who an event appended without an explicit member list is pushed to
+    (the domain's access rules know; the log does not)."""
 
-    A version is handed out before its row is written, so a cursor must not
-    run ahead of writes still in flight: a list taken in between would skip
-    that row for good. `safe()` is the highest version below every pending
-    one; writers call `done()` once the row is written (or failed). Entries
-    nobody reports (a path that forgot) expire after a few seconds, so a
-    missed report costs a longer list, never a stuck cursor."""
-
-    PENDING_TTL = 5.0
-
-    def __init__(self, start: int = 0) -> None:
-        self.value = start
-        self._pending: dict[int, float] = {}
-
-    def next(self) -> int:
-        self.value += 1
-        self._pending[self.value] = time.monotonic()
-        return self.value
-
-    def done(self, versions: Iterable[int]) -> None:
-        pending = self._pending
-        for v in versions:
-            pending.pop(v, None)
-
-    def safe(self) -> int:
-        pending = self._pending
-        if not pending:
-            return self.value
-        cutoff = time.monotonic() - self.PENDING_TTL
-        for v in [v for v, t in pending.items() if t < cutoff]:
-            del pending[v]
-        return min(pending) - 1 if pending else self.value
+    async def recipients(self, ref: ConversationRef) -> list[str]: ...
 
 
-class HybridVersionClock(VersionClock):
-    """Cluster mode: versions handed out by several gateways (and rewritten
-    by workers), ordered by time: `ms * 1000 + counter`, so every node's
-    versions interleave in the order they were made. Another node's pending
-    writes are not known here, so `safe()` also stays `lag_ms` behind the
-    clock: a version older than that is written (or never will be). The
-    worker restamps a write that reaches it later than its allocation plus
-    `restamp_after_ms` (docs/cluster.md, "Conversation-list versions")."""
+class AppendObserver(Protocol):
+    """Sees every append and its commit (operator statistics and metrics)."""
 
-    def __init__(self, start: int, lag_ms: int) -> None:
-        super().__init__(max(start, now_ms() * 1000))
-        self.lag_ms = lag_ms
+    def appending(
+        self, ref: ConversationRef, msg: message_pb2.Message, batch: WriteBatch, now: int
+    ) -> None: ...
 
-    def next(self) -> int:
-        self.value = max(self.value, now_ms() * 1000)
-        return super().next()
-
-    def safe(self) -> int:
-        return min(super().safe(), (now_ms() - self.lag_ms) * 1000)
+    def committed(self, ref: ConversationRef, msg: message_pb2.Message, pushed: int) -> None: ...
 
 
 _DAY_MS = 86_400_000
@@ -113,24 +68,25 @@ class ConversationLog:
         seqs: SeqService,
         commit: CommitQueue,
         conversations: ConversationStore,
-        access: Access,
+        access: Recipients,
         pusher: Pusher,
         versions: VersionClock,
         pipeline: MessagePipeline | None = None,
+        observer: AppendObserver | None = None,
     ) -> None:
         self.seqs = seqs
         if pipeline is None:
             assert isinstance(seqs, SeqAllocator)
             pipeline = LocalPipeline(seqs, commit)
-        # How appends get a seq and become durable (domain/pipeline.py).
+        # How appends get a seq and become durable (log/pipeline.py).
         self.pipeline = pipeline
         self.commit = commit
         self.conversations = conversations
         self.access = access
         self.pusher = pusher
         self.versions = versions
-        # Statistics and metrics of what is appended (set by the app).
-        self.observer: StatsRecorder | None = None
+        # Statistics and metrics of what is appended.
+        self.observer = observer
         # (user, conversation) pairs whose user_conversations row surely exists.
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._known_cap = 500_000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from parley.domain.conversation_log import HybridVersionClock, VersionClock
+from parley.log.versions import HybridVersionClock, VersionClock
 from parley.storage.batch import WriteBatch
 
 
@@ -30,7 +30,7 @@ def test_unreported_versions_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = VersionClock()
     clock.next()
     now = [1000.0]
-    monkeypatch.setattr("parley.domain.conversation_log.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("parley.log.versions.time.monotonic", lambda: now[0])
     clock._pending = {1: 1000.0}
     assert clock.safe() == 0
     now[0] += VersionClock.PENDING_TTL + 1
@@ -42,7 +42,7 @@ def test_hybrid_versions_of_two_nodes_interleave_by_time(monkeypatch: pytest.Mon
     so a busy gateway's cursors ran far ahead of a quiet one's versions, and a
     change made on the quiet one was below every cursor of the busy one."""
     now = [1_000_000]
-    monkeypatch.setattr("parley.domain.conversation_log.now_ms", lambda: now[0])
+    monkeypatch.setattr("parley.log.versions.now_ms", lambda: now[0])
     busy, quiet = HybridVersionClock(5, lag_ms=100), HybridVersionClock(5, lag_ms=100)
     for _ in range(500):
         busy.done([busy.next()])
@@ -55,7 +55,7 @@ def test_hybrid_versions_of_two_nodes_interleave_by_time(monkeypatch: pytest.Mon
 
 def test_hybrid_cursor_lags_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [2_000_000]
-    monkeypatch.setattr("parley.domain.conversation_log.now_ms", lambda: now[0])
+    monkeypatch.setattr("parley.log.versions.now_ms", lambda: now[0])
     clock = HybridVersionClock(0, lag_ms=50)
     v = clock.next()
     clock.done([v])

@@ -20,9 +20,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from parley.domain.commit import CommitQueue
-from parley.domain.seqs import SeqAllocator
 from parley.gateway.v1 import gateway_pb2
+from parley.log.commit import CommitQueue
+from parley.log.seqs import SeqAllocator
 from parley.msg.v1 import message_pb2
 from parley.storage.batch import WriteBatch
 from parley.storage.sql.schema import MessageRow
