@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -260,6 +261,7 @@ class Gateway:
             TokenBucket(limits.send_rate_per_second, limits.send_burst),
             now_ms(),
         )
+        session.listen_only = auth.listen_only
         replaced, kicked = self.registry.add(session)
         for old in replaced:
             self._replace(old)
@@ -291,9 +293,7 @@ class Gateway:
             while not session.closed:
                 frame = await context.read()
                 if frame is grpc.aio.EOF:
-                    # Half-close: the client sends no more but may still
-                    # listen. Pending answers and pushes keep flowing until
-                    # it cancels or the idle timeout ends the stream.
+                    await self._half_closed(session)
                     return
                 session.last_recv = time.monotonic()
                 self.frames_in += 1
@@ -313,6 +313,19 @@ class Gateway:
             log.debug("stream read ended", exc_info=True)
         session.close()
 
+    async def _half_closed(self, session: Session) -> None:
+        """The client sends no more. A listen-only console keeps receiving
+        pushes until it cancels; a one-shot sender (grpcurl with piped
+        frames) gets the answers still pending, then the stream ends OK."""
+        if session.listen_only:
+            # It can send no heartbeat now: the idle timeout cannot apply, and
+            # the transport's keepalive pings detect a peer that is gone.
+            session.last_recv = math.inf
+            return
+        if session.tasks:
+            await asyncio.wait(list(session.tasks))
+        session.close()
+
     async def _dispatch(self, session: Session, frame: gateway_pb2.ClientFrame) -> None:
         rid = frame.request_id
         kind = frame.WhichOneof("body")
@@ -328,7 +341,7 @@ class Gateway:
                 pong.pong.server_time_ms = now_ms()
                 session.send(pong.SerializeToString())
             elif kind == "mark_read":
-                self._spawn(self._mark_read(session, rid, frame.mark_read))
+                self._spawn(self._mark_read(session, rid, frame.mark_read), session)
             elif kind == "delivery_ack":
                 da = frame.delivery_ack
                 await self.read_state.ack_delivery(
@@ -380,7 +393,7 @@ class Gateway:
             out.send_ack.ack.CopyFrom(ack)
             session.send(out.SerializeToString())
 
-        self._spawn(finish())
+        self._spawn(finish(), session)
 
     async def _mark_read(self, session: Session, rid: str, mr: gateway_pb2.MarkReadFrame) -> None:
         try:
@@ -407,7 +420,9 @@ class Gateway:
         # The log's pusher: typing reaches the members' streams on every node.
         self.read_state.log.pusher.push(targets, out)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any, session: Session) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
+        session.tasks.add(task)
+        task.add_done_callback(session.tasks.discard)

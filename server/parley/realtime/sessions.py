@@ -39,10 +39,12 @@ class Session:
         "device_id",
         "ident",
         "last_recv",
+        "listen_only",
         "platform",
         "queue",
         "rate",
         "sdk_version",
+        "tasks",
         "user_id",
         "watching",
         "writer",
@@ -69,6 +71,11 @@ class Session:
         self.closed = False
         self.close_error: ParleyError | None = None
         self.last_recv = time.monotonic()
+        # Asked for in the auth frame: a half-close keeps the stream for pushes.
+        self.listen_only = False
+        # Answers still being computed (send acks, read results): a one-shot
+        # sender's half-close waits for them before ending the stream.
+        self.tasks: set[asyncio.Task[None]] = set()
         self.connect_ms = connect_ms
         self.watching: set[str] = set()
         # The task writing this stream; cancelled when the client stops reading.

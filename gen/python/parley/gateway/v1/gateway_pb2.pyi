@@ -30,16 +30,18 @@ class ClientFrame(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., auth: _Optional[_Union[AuthFrame, _Mapping]] = ..., send: _Optional[_Union[SendFrame, _Mapping]] = ..., mark_read: _Optional[_Union[MarkReadFrame, _Mapping]] = ..., typing: _Optional[_Union[TypingFrame, _Mapping]] = ..., ping: _Optional[_Union[PingFrame, _Mapping]] = ..., subscribe_presence: _Optional[_Union[SubscribePresenceFrame, _Mapping]] = ..., delivery_ack: _Optional[_Union[DeliveryAckFrame, _Mapping]] = ...) -> None: ...
 
 class AuthFrame(_message.Message):
-    __slots__ = ("token", "platform", "device_id", "sdk_version")
+    __slots__ = ("token", "platform", "device_id", "sdk_version", "listen_only")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     SDK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LISTEN_ONLY_FIELD_NUMBER: _ClassVar[int]
     token: str
     platform: _common_pb2.Platform
     device_id: str
     sdk_version: str
-    def __init__(self, token: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., device_id: _Optional[str] = ..., sdk_version: _Optional[str] = ...) -> None: ...
+    listen_only: bool
+    def __init__(self, token: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., device_id: _Optional[str] = ..., sdk_version: _Optional[str] = ..., listen_only: _Optional[bool] = ...) -> None: ...
 
 class SendFrame(_message.Message):
     __slots__ = ("message",)
