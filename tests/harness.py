@@ -310,7 +310,7 @@ class Device:
         return self.status
 
     async def close(self) -> None:
-        # A half-close alone keeps the stream open for pushes: cancel it.
+        # Cancelled, not half-closed: the stream ends now, whatever the auth frame asked.
         if self.call is not None:
             self.call.cancel()
         if self.reader is not None:
