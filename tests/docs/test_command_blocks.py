@@ -161,11 +161,10 @@ def test_every_shell_block_is_marked() -> None:
 
 @pytest.mark.parametrize("session", sorted(sessions(ROOT)))
 def test_the_docs_commands_run_in_order(session: str, tmp_path: Path) -> None:
-    server = ServerProcess(data_dir=tmp_path / "data")
+    # No secret given: the server generates data/admin_secret, as under `make run`.
+    server = ServerProcess(data_dir=tmp_path / "data", env={"PARLEY_ADMIN_SECRET": ""})
     server.start()
     try:
-        # As `make run` leaves it: the generated admin secret in data/.
-        (tmp_path / "data" / "admin_secret").write_text(server.admin_secret + "\n")
         rc, output = run_session(sessions(ROOT)[session], tmp_path, server.address)
     finally:
         server.stop()
