@@ -12,14 +12,14 @@ from typing import Any
 import bson
 
 from parley.storage.batch import HiddenMark, MessageUpdate, WriteBatch
-from parley.storage.records import Conversation, Message, UserConversation
+from parley.storage.records import Conversation, Message, UserConversation, message_values
 
 MSG, HOLE, TICK = "msg", "hole", "tick"
 
 
 def encode_batch(b: WriteBatch) -> dict[str, Any]:
     return {
-        "messages": [asdict(m) for m in b.messages],
+        "messages": [message_values(m) for m in b.messages],
         "conversations": [asdict(c) for c in b.conversations.values()],
         "user_conversations": [asdict(uc) for uc in b.user_conversations],
         "read_marks": [[u, c, s, v] for (u, c), (s, v) in b.read_marks.items()],
