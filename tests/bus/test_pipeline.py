@@ -27,7 +27,7 @@ async def append(
         seq = await bus.seqs.allocate(cid)
     batch = chat_batch(cid, sender, members, [text], first_seq=seq)
     env = Envelope(MSG, cid, seq, now_ms(), batch, members, f"frame-{seq}".encode())
-    await bus.publisher.append(env, f"{sender}:{batch.messages[0]['client_msg_id']}", 2.0)
+    await bus.publisher.append(env, f"{sender}:{batch.messages[0].client_msg_id}", 2.0)
     return env
 
 
@@ -77,7 +77,7 @@ async def test_duplicate_append_returns_the_original(bus: Bus) -> None:
     a, b = f"a{uid()}", f"b{uid()}"
     cid = f"si_{a}_{b}"
     first = await append(bus, cid, a, [a, b], "once")
-    cmid = first.batch.messages[0]["client_msg_id"]  # type: ignore[union-attr]
+    cmid = first.batch.messages[0].client_msg_id  # type: ignore[union-attr]
     again = Envelope(MSG, cid, 2, now_ms(), chat_batch(cid, a, [a, b], ["twice"], 2), [a, b])
     with pytest.raises(DuplicateAppend) as e:
         await bus.publisher.append(again, f"{a}:{cmid}", 2.0)
@@ -233,7 +233,7 @@ async def test_a_late_write_gets_fresh_conversation_versions(bus: Bus) -> None:
     for cid, version in ((fresh_cid, fresh_version), (late_cid, 42)):
         seq = await bus.seqs.allocate(cid)
         batch = chat_batch(cid, a, [a, b], ["hi"], first_seq=seq)
-        batch.conversations[cid]["version"] = version
+        batch.conversations[cid].version = version
         env = Envelope(MSG, cid, seq, now_ms(), batch, [a, b], b"frame")
         await bus.publisher.append(env, f"{a}:{uid()}", 2.0)
     worker = bus.worker()

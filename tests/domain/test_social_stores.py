@@ -11,16 +11,17 @@ import pytest
 
 from parley.domain.groups import GroupState
 from parley.domain.relations import SetCache
-from parley.storage.interfaces import MemberBrief
+from parley.storage.records import (
+    FriendRequest,
+    Group,
+    GroupMember,
+    GroupRequest,
+    MemberBrief,
+    UserConversation,
+)
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.groups import SqlGroupStore
 from parley.storage.sql.relations import SqlRelationStore
-from parley.storage.sql.schema import (
-    FriendRequestRow,
-    GroupMemberRow,
-    GroupRequestRow,
-    GroupRow,
-)
 
 OWNER, ADMIN, MEMBER = 3, 2, 1
 
@@ -32,23 +33,18 @@ async def stores(tmp_path: Path) -> AsyncIterator[SqlStores]:
     await s.close()
 
 
-def uc(group_id: str, user_id: str, min_seq: int, version: int) -> dict[str, object]:
-    return {
-        "user_id": user_id,
-        "conversation_id": f"sg_{group_id}",
-        "session_type": 2,
-        "group_id": group_id,
-        "min_seq": min_seq,
-        "version": version,
-    }
+def uc(group_id: str, user_id: str, min_seq: int, version: int) -> UserConversation:
+    return UserConversation(
+        user_id, f"sg_{group_id}", 2, group_id=group_id, min_seq=min_seq, version=version
+    )
 
 
 async def test_friendship_is_atomic_and_symmetric(stores: SqlStores) -> None:
     rel = SqlRelationStore(stores.engine)
     assert not await rel.accept_application("a", "b", "", 1)  # nothing pending
-    await rel.put_application(FriendRequestRow(from_user_id="a", to_user_id="b", message="hi"))
+    await rel.put_application(FriendRequest(from_user_id="a", to_user_id="b", message="hi"))
     await rel.put_application(
-        FriendRequestRow(from_user_id="a", to_user_id="b", message="again", create_time_ms=5)
+        FriendRequest(from_user_id="a", to_user_id="b", message="again", create_time_ms=5)
     )
     rows, total, pending = await rel.list_applications("b", sent=False, offset=0, limit=10)
     assert (total, pending, rows[0].message) == (1, 1, "again")
@@ -71,11 +67,11 @@ async def test_friendship_is_atomic_and_symmetric(stores: SqlStores) -> None:
 
 async def test_members_leave_and_rejoin_with_their_history_bounds(stores: SqlStores) -> None:
     gs = SqlGroupStore(stores.engine)
-    group = GroupRow(group_id="g1", name="g", owner_user_id="o", creator_user_id="o")
+    group = Group(group_id="g1", name="g", owner_user_id="o", creator_user_id="o")
     members = [
-        GroupMemberRow(group_id="g1", user_id="o", role=OWNER, join_time_ms=1),
-        GroupMemberRow(group_id="g1", user_id="m", role=MEMBER, join_time_ms=1),
-        GroupMemberRow(group_id="g1", user_id="a", role=ADMIN, join_time_ms=2),
+        GroupMember(group_id="g1", user_id="o", role=OWNER, join_time_ms=1),
+        GroupMember(group_id="g1", user_id="m", role=MEMBER, join_time_ms=1),
+        GroupMember(group_id="g1", user_id="a", role=ADMIN, join_time_ms=2),
     ]
     await gs.create_group(group, members, [uc("g1", m.user_id, 0, 1) for m in members])
     page, total = await gs.list_members("g1", 0, 0, 10)
@@ -93,7 +89,7 @@ async def test_members_leave_and_rejoin_with_their_history_bounds(stores: SqlSto
     # Rejoining replaces the former row and raises min_seq on the existing conversation row.
     await gs.add_members(
         "g1",
-        [GroupMemberRow(group_id="g1", user_id="m", role=MEMBER, join_time_ms=9)],
+        [GroupMember(group_id="g1", user_id="m", role=MEMBER, join_time_ms=9)],
         [uc("g1", "m", 12, 3)],
         {"m": (12, 3)},
     )
@@ -108,8 +104,8 @@ async def test_members_leave_and_rejoin_with_their_history_bounds(stores: SqlSto
     assert [m.user_id for m in page] == ["m"]
     assert (await gs.get_member("g1", "o")).role == ADMIN  # type: ignore[union-attr]
 
-    await gs.put_request(GroupRequestRow(group_id="g1", user_id="x", create_time_ms=1))
-    await gs.put_request(GroupRequestRow(group_id="g1", user_id="y", create_time_ms=2))
+    await gs.put_request(GroupRequest(group_id="g1", user_id="x", create_time_ms=1))
+    await gs.put_request(GroupRequest(group_id="g1", user_id="y", create_time_ms=2))
     assert await gs.handle_request("g1", "x", 3, "o", 5)
     assert not await gs.handle_request("g1", "x", 2, "o", 6)
     reqs, total, pending = await gs.list_requests("g1", 0, 10)
@@ -118,7 +114,7 @@ async def test_members_leave_and_rejoin_with_their_history_bounds(stores: SqlSto
 
 async def test_group_state_changes_the_push_list_in_place() -> None:
     st = GroupState(
-        GroupRow(group_id="g"),
+        Group(group_id="g"),
         [
             MemberBrief("a", OWNER, 0, True, 0),
             MemberBrief("b", MEMBER, 0, True, 0),

@@ -14,6 +14,7 @@ from parley.common.v1 import common_pb2
 from parley.log.commit import CommitQueue
 from parley.log.seqs import SeqAllocator
 from parley.storage.batch import WriteBatch
+from parley.storage.records import Conversation
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url
 
@@ -37,13 +38,9 @@ async def append(seqs: SeqAllocator, commit: CommitQueue, cid: str) -> int:
     """Allocates a seq and writes its conversation max_seq, as an append does."""
     seq = await seqs.allocate(cid)
     batch = WriteBatch()
-    batch.conversations[cid] = {
-        "conversation_id": cid,
-        "session_type": common_pb2.SessionType.SESSION_TYPE_SINGLE,
-        "max_seq": seq,
-        "version": 1,
-        "update_time_ms": 1,
-    }
+    batch.conversations[cid] = Conversation(
+        cid, common_pb2.SessionType.SESSION_TYPE_SINGLE, max_seq=seq, version=1, update_time_ms=1
+    )
     await commit.submit(batch, lambda ok, covered: seqs.settle(cid, seq, covered))
     return seq
 

@@ -10,6 +10,7 @@ import pytest
 
 from parley.log.versions import HybridVersionClock, VersionClock
 from parley.storage.batch import WriteBatch
+from parley.storage.records import Conversation, UserConversation
 
 
 def test_cursor_stays_below_pending_writes() -> None:
@@ -66,13 +67,13 @@ def test_hybrid_cursor_lags_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_restamp_lifts_only_old_versions() -> None:
     batch = WriteBatch()
-    batch.conversations["c"] = {"version": 5}
-    batch.user_conversations.append({"version": 50})
+    batch.conversations["c"] = Conversation("c", 1, version=5)
+    batch.user_conversations.append(UserConversation("u", "c", 1, version=50))
     batch.read_marks[("u", "c")] = (3, 7)
     batch.min_seq_marks[("u", "c")] = (1, 60)
     fresh = iter(range(100, 200))
     assert batch.restamp(10, lambda: next(fresh)) == 2
-    assert batch.conversations["c"]["version"] == 100
-    assert batch.user_conversations[0]["version"] == 50
+    assert batch.conversations["c"].version == 100
+    assert batch.user_conversations[0].version == 50
     assert batch.read_marks[("u", "c")] == (3, 101)
     assert batch.min_seq_marks[("u", "c")] == (1, 60)

@@ -6,26 +6,27 @@ without a batch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import bson
 
-from parley.storage.batch import WriteBatch
+from parley.storage.batch import HiddenMark, MessageUpdate, WriteBatch
+from parley.storage.records import Conversation, Message, UserConversation, message_values
 
 MSG, HOLE, TICK = "msg", "hole", "tick"
 
 
 def encode_batch(b: WriteBatch) -> dict[str, Any]:
     return {
-        "messages": b.messages,
-        "conversations": list(b.conversations.values()),
-        "user_conversations": b.user_conversations,
+        "messages": [message_values(m) for m in b.messages],
+        "conversations": [asdict(c) for c in b.conversations.values()],
+        "user_conversations": [asdict(uc) for uc in b.user_conversations],
         "read_marks": [[u, c, s, v] for (u, c), (s, v) in b.read_marks.items()],
         "delivered_marks": [[u, c, s] for (u, c), s in b.delivered_marks.items()],
         "min_seq_marks": [[u, c, s, v] for (u, c), (s, v) in b.min_seq_marks.items()],
-        "message_updates": b.message_updates,
-        "hidden": b.hidden,
+        "message_updates": [asdict(u) for u in b.message_updates],
+        "hidden": [asdict(h) for h in b.hidden],
         "activity": [list(x) for x in b.activity],
         "counters": [[d, m, n] for (d, m), n in b.counters.items()],
         "group_activity": [list(x) for x in b.group_activity],
@@ -35,14 +36,14 @@ def encode_batch(b: WriteBatch) -> dict[str, Any]:
 
 def decode_batch(d: dict[str, Any]) -> WriteBatch:
     return WriteBatch(
-        messages=list(d["messages"]),
-        conversations={c["conversation_id"]: c for c in d["conversations"]},
-        user_conversations=list(d["user_conversations"]),
+        messages=[Message(**m) for m in d["messages"]],
+        conversations={c["conversation_id"]: Conversation(**c) for c in d["conversations"]},
+        user_conversations=[UserConversation(**uc) for uc in d["user_conversations"]],
         read_marks={(u, c): (s, v) for u, c, s, v in d["read_marks"]},
         delivered_marks={(u, c): s for u, c, s in d["delivered_marks"]},
         min_seq_marks={(u, c): (s, v) for u, c, s, v in d["min_seq_marks"]},
-        message_updates=list(d["message_updates"]),
-        hidden=list(d["hidden"]),
+        message_updates=[MessageUpdate(**u) for u in d["message_updates"]],
+        hidden=[HiddenMark(**h) for h in d["hidden"]],
         activity={(x[0], x[1]) for x in d["activity"]},
         counters={(x, m): n for x, m, n in d.get("counters", [])},
         group_activity={(x[0], x[1]) for x in d.get("group_activity", [])},

@@ -25,9 +25,9 @@ from parley.bus.push import session_key
 from parley.errors import R, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import message_pb2
+from parley.storage import records as rec
 from parley.storage.batch import WriteBatch
 from parley.storage.redis.seqs import RedisSeqs
-from parley.storage.sql.schema import MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class ClusterPipeline:
         on_done: Callable[[bool], None],
         wait: bool,
         dedup: tuple[str, str] | None,
-    ) -> asyncio.Future[MessageRow | None] | None:
+    ) -> asyncio.Future[rec.Message | None] | None:
         alloc_ms, started = token
         env = Envelope(
             MSG,
@@ -130,7 +130,7 @@ class ClusterPipeline:
         )
         sender, cmid = dedup if dedup is not None else (msg.sender_id, msg.client_msg_id)
         loop = asyncio.get_running_loop()
-        fut: asyncio.Future[MessageRow | None] | None = loop.create_future() if wait else None
+        fut: asyncio.Future[rec.Message | None] | None = loop.create_future() if wait else None
 
         async def run() -> None:
             try:
@@ -157,8 +157,7 @@ class ClusterPipeline:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
 
-def _row_of(env: Envelope) -> MessageRow:
+def _row_of(env: Envelope) -> rec.Message:
     """The stored original of a de-duplicated append (its ack is answered from it)."""
     assert env.batch is not None and env.batch.messages
-    doc = env.batch.messages[0]
-    return MessageRow(**{k: v for k, v in doc.items() if k in MessageRow.model_fields})
+    return env.batch.messages[0]

@@ -46,6 +46,7 @@ from parley.clock import now_ms
 from parley.ids import parse_conversation_id
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore, PresenceStore
+from parley.storage.records import Conversation
 from parley.storage.redis.seqs import RedisSeqs
 
 log = logging.getLogger(__name__)
@@ -310,13 +311,7 @@ class Worker:
             # Gateways only allocate for valid ids; never stall a partition on one.
             log.warning("hole in malformed conversation %r not persisted", conversation_id)
             return WriteBatch()
-        row = {
-            "conversation_id": conversation_id,
-            "session_type": session_type,
-            "max_seq": seq,
-            "version": self._fresh_version(),
-            "update_time_ms": now_ms(),
-        }
+        row = Conversation(conversation_id, session_type, seq, self._fresh_version(), now_ms())
         return WriteBatch(conversations={conversation_id: row})
 
     async def _write(self, batch: WriteBatch, msgs: list[Msg]) -> None:

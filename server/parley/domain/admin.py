@@ -18,7 +18,7 @@ from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, notification_pb2
 from parley.realtime.gateway import Gateway
 from parley.realtime.registry import Registry
-from parley.storage.sql.schema import UserRow
+from parley.storage.records import User
 
 log = logging.getLogger("parley.admin")
 P = common_pb2.Platform
@@ -49,7 +49,7 @@ class Admin:
 
     # -- users ------------------------------------------------------------
 
-    def admin_user(self, row: UserRow) -> admin_pb2.AdminUser:
+    def admin_user(self, row: User) -> admin_pb2.AdminUser:
         out = admin_pb2.AdminUser(
             user=user_info(row), blocked=row.blocked, last_active_time_ms=row.last_active_ms
         )
@@ -91,7 +91,7 @@ class Admin:
         )
         return [self.admin_user(r) for r in rows], resp
 
-    async def _row(self, user_id: str) -> UserRow:
+    async def _row(self, user_id: str) -> User:
         check_user_id(user_id)
         rows = await self.users.store.get_users([user_id])
         if not rows:

@@ -14,7 +14,7 @@ from parley.errors import R, invalid, not_found
 from parley.ids import notification_conversation_id, parse_conversation_id
 from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, notification_pb2
-from parley.storage.sql.schema import ConversationRow, UserConversationRow
+from parley.storage.records import Conversation, UserConversation
 
 RO = common_pb2.ReceiveOption
 LATEST_LOOKBACK = 20
@@ -33,7 +33,7 @@ class Conversations:
         self.sync = sync
 
     async def _latest(
-        self, user_id: str, uc: UserConversationRow, top: int
+        self, user_id: str, uc: UserConversation, top: int
     ) -> message_pb2.Message | None:
         lo = max(uc.min_seq, top - LATEST_LOOKBACK + 1, 1)
         if top < lo:
@@ -47,7 +47,7 @@ class Conversations:
         return None
 
     async def to_proto(
-        self, user_id: str, uc: UserConversationRow, conv: ConversationRow
+        self, user_id: str, uc: UserConversation, conv: Conversation
     ) -> conversation_pb2.Conversation:
         state = await self.sync.seq_state(user_id, uc)
         out = conversation_pb2.Conversation(

@@ -19,7 +19,7 @@ from parley.ids import ConversationRef, notification_conversation_id, parse_conv
 from parley.log.conversation_log import ConversationLog
 from parley.log.text import search_text
 from parley.msg.v1 import content_pb2, message_pb2, msg_pb2, notification_pb2
-from parley.storage.batch import WriteBatch
+from parley.storage.batch import HiddenMark, MessageUpdate, WriteBatch
 from parley.storage.interfaces import MessageStore
 
 MS = message_pb2.MessageStatus
@@ -89,15 +89,13 @@ class Edits:
     @staticmethod
     def _update(batch: WriteBatch, msg: message_pb2.Message) -> None:
         batch.message_updates.append(
-            {
-                "b_conv": msg.conversation_id,
-                "b_seq": msg.seq,
-                "b_status": msg.status,
-                "b_body": msg.SerializeToString(),
-                "b_text": search_text(msg.content)
-                if msg.status == MS.MESSAGE_STATUS_NORMAL
-                else "",
-            }
+            MessageUpdate(
+                msg.conversation_id,
+                msg.seq,
+                msg.status,
+                msg.SerializeToString(),
+                search_text(msg.content) if msg.status == MS.MESSAGE_STATUS_NORMAL else "",
+            )
         )
 
     async def revoke(self, ident: Identity, conversation_id: str, seq: int) -> int:
@@ -168,10 +166,7 @@ class Edits:
             if unique[-1] > top:
                 raise invalid("seq above the conversation's max", R.ERROR_REASON_SEQ_OUT_OF_RANGE)
             batch = WriteBatch()
-            batch.hidden.extend(
-                {"user_id": ident.user_id, "conversation_id": conversation_id, "seq": s}
-                for s in unique
-            )
+            batch.hidden.extend(HiddenMark(ident.user_id, conversation_id, s) for s in unique)
             await self._own_event(
                 ident.user_id, _deleted_note(ident.user_id, conversation_id, unique), batch
             )

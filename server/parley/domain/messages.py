@@ -28,7 +28,7 @@ from parley.ids import (
 from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import content_pb2, message_pb2
 from parley.observability import metrics
-from parley.storage.sql.schema import MessageRow
+from parley.storage import records as rec
 
 if TYPE_CHECKING:
     from parley.hooks.send import SendHooks
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ST = common_pb2.SessionType
 AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
 # MessageStore.find_by_client_ids
-FindStored = Callable[[Sequence[tuple[str, str]]], Awaitable[dict[tuple[str, str], MessageRow]]]
+FindStored = Callable[[Sequence[tuple[str, str]]], Awaitable[dict[tuple[str, str], rec.Message]]]
 
 
 class SendPolicy(Protocol):
@@ -246,6 +246,6 @@ def _await_dup(fut: asyncio.Future[message_pb2.SendAck]) -> AckWaiter:
     return wait
 
 
-def _ack_from_row(row: MessageRow) -> message_pb2.SendAck:
+def _ack_from_row(row: rec.Message) -> message_pb2.SendAck:
     msg = message_pb2.Message.FromString(row.body)
     return ack_of(msg)

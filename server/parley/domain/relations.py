@@ -23,7 +23,7 @@ from parley.log.notify import notify_users
 from parley.msg.v1 import notification_pb2
 from parley.relation.v1 import relation_pb2
 from parley.storage.interfaces import RelationStore
-from parley.storage.sql.schema import FriendRequestRow, UserRow
+from parley.storage.records import FriendRequest, User
 from parley.user.v1 import user_pb2
 
 AS = relation_pb2.ApplicationState
@@ -126,7 +126,7 @@ class Relations:
             raise not_found(R.ERROR_REASON_USER_NOT_FOUND, f"user {other} not found")
 
     async def profiles(self, user_ids: Sequence[str]) -> dict[str, user_pb2.UserInfo]:
-        rows: list[UserRow] = await self.users.store.get_users(list(dict.fromkeys(user_ids)))
+        rows: list[User] = await self.users.store.get_users(list(dict.fromkeys(user_ids)))
         return {r.user_id: user_info(r) for r in rows}
 
     async def _notify(self, user_ids: Iterable[str], note: notification_pb2.Notification) -> None:
@@ -151,7 +151,7 @@ class Relations:
         hook = {"from_user_id": me, "to_user_id": to, "message": message}
         await self.hooks.before("friend.apply", hook)
         await self.store.put_application(
-            FriendRequestRow(
+            FriendRequest(
                 from_user_id=me,
                 to_user_id=to,
                 message=message,
@@ -323,7 +323,7 @@ class Relations:
 
     # -- profile ----------------------------------------------------------
 
-    async def profile_changed(self, row: UserRow) -> None:
+    async def profile_changed(self, row: User) -> None:
         friends = await self.store.friend_ids(row.user_id)
         if not friends:
             return

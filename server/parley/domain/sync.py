@@ -12,7 +12,7 @@ from parley.ids import ConversationRef
 from parley.log.pipeline import SeqService
 from parley.msg.v1 import message_pb2, msg_pb2
 from parley.storage.interfaces import ConversationStore, MessageStore
-from parley.storage.sql.schema import UserConversationRow
+from parley.storage.records import UserConversation
 
 ST = common_pb2.SessionType
 MS = message_pb2.MessageStatus
@@ -97,7 +97,7 @@ class Sync:
         result.is_end = (lo == floor) if desc else (hi == top)
         return result
 
-    async def seq_state(self, user_id: str, uc: UserConversationRow) -> message_pb2.ConversationSeq:
+    async def seq_state(self, user_id: str, uc: UserConversation) -> message_pb2.ConversationSeq:
         cid = uc.conversation_id
         top = await self.access.visible_top(user_id, cid, await self.seqs.visible_max(cid))
         state = message_pb2.ConversationSeq(

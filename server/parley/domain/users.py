@@ -14,11 +14,11 @@ from parley.domain.peers import NO_PEERS, USER_BLOCKED, Peers
 from parley.errors import ParleyError, R, invalid
 from parley.ids import check_user_id
 from parley.storage.interfaces import UserStore
-from parley.storage.sql.schema import UserRow
+from parley.storage.records import User
 from parley.user.v1 import user_pb2
 
 
-def user_info(row: UserRow) -> user_pb2.UserInfo:
+def user_info(row: User) -> user_pb2.UserInfo:
     return user_pb2.UserInfo(
         user_id=row.user_id,
         nickname=row.nickname,
@@ -89,7 +89,7 @@ class Users:
             seen.add(info.user_id)
             _check_profile(info.nickname, info.avatar_url, info.extension)
             rows.append(
-                UserRow(
+                User(
                     user_id=info.user_id,
                     nickname=info.nickname,
                     avatar_url=info.avatar_url,
@@ -109,7 +109,7 @@ class Users:
         self._exists.update(seen)
         return created, skipped
 
-    async def _create_missing(self, rows: list[UserRow]) -> tuple[list[str], list[str]]:
+    async def _create_missing(self, rows: list[User]) -> tuple[list[str], list[str]]:
         ids = [r.user_id for r in rows]
         taken = {u.user_id for u in await self.store.get_users(ids)}
         while True:
@@ -138,7 +138,7 @@ class Users:
     def is_blocked(self, user_id: str) -> bool:
         return user_id in self._blocked
 
-    async def get(self, user_ids: Sequence[str]) -> list[UserRow]:
+    async def get(self, user_ids: Sequence[str]) -> list[User]:
         if len(user_ids) > 500:
             raise invalid("at most 500 user ids")
         return await self.store.get_users(list(user_ids))
@@ -149,7 +149,7 @@ class Users:
         nickname: str | None,
         avatar_url: str | None,
         extension: str | None,
-    ) -> UserRow:
+    ) -> User:
         _check_profile(nickname or "", avatar_url or "", extension or "")
         fields = {
             k: v

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from parley.log.versions import VersionClock
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import MessageStore
-from parley.storage.sql.schema import MessageRow
+from parley.storage.records import Message
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class _Item:
     batch: WriteBatch
     # Resolves to None once stored, or to the stored original when the write
     # was a resend of an existing (sender, client_msg_id).
-    future: asyncio.Future[MessageRow | None] | None
+    future: asyncio.Future[Message | None] | None
     # (stored, covered): covered when a durable record covers the batch's
     # conversation max_seq (always when stored).
     on_done: Callable[[bool, bool], None] | None
@@ -65,7 +65,7 @@ class CommitQueue:
         on_done: Callable[[bool, bool], None] | None = None,
         wait: bool = True,
         dedup: tuple[str, str] | None = None,
-    ) -> asyncio.Future[MessageRow | None] | None:
+    ) -> asyncio.Future[Message | None] | None:
         """Enqueues without suspending (so callers keep seq order). Returns a
         future that resolves when the batch is durable, or None if not waited.
 
@@ -147,7 +147,7 @@ class CommitQueue:
             rows.merge(WriteBatch(conversations=it.batch.conversations))
         return await self._persist(rows, f"persisting the max_seq of {len(holes)} holes")
 
-    async def _duplicates(self, items: list[_Item]) -> dict[tuple[str, str], MessageRow]:
+    async def _duplicates(self, items: list[_Item]) -> dict[tuple[str, str], Message]:
         keys = [it.dedup for it in items if it.dedup is not None]
         if not keys:
             return {}

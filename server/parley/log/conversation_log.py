@@ -22,9 +22,9 @@ from parley.log.seqs import SeqAllocator
 from parley.log.text import search_text
 from parley.log.versions import VersionClock
 from parley.msg.v1 import message_pb2, notification_pb2
+from parley.storage import records as rec
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import ConversationStore
-from parley.storage.sql.schema import MessageRow
 
 ST = common_pb2.SessionType
 MS = message_pb2.MessageStatus
@@ -60,6 +60,22 @@ def day_of(ms: int) -> str:
         label = dt.datetime.fromtimestamp(day * 86_400, dt.UTC).strftime("%Y-%m-%d")
         _day_cache[0], _day_cache[1] = day, label
     return str(_day_cache[1])
+
+
+def membership(
+    ref: ConversationRef, user_id: str, version: int, at_ms: int, min_seq: int = 0
+) -> rec.UserConversation:
+    """A user's new membership of a conversation: nothing read, default settings."""
+    return rec.UserConversation(
+        user_id,
+        ref.conversation_id,
+        ref.session_type,
+        peer_user_id=ref.peer_of(user_id) if ref.session_type == ST.SESSION_TYPE_SINGLE else "",
+        group_id=ref.group_id,
+        min_seq=min_seq,
+        version=version,
+        create_time_ms=at_ms,
+    )
 
 
 class ConversationLog:
@@ -103,34 +119,13 @@ class ConversationLog:
 
     def member_rows(
         self, ref: ConversationRef, user_ids: list[str], at_ms: int
-    ) -> list[dict[str, object]]:
-        """user_conversations rows to insert for users new to the conversation."""
-        rows: list[dict[str, object]] = []
-        for u in user_ids:
-            if self._remember((u, ref.conversation_id)):
-                continue
-            rows.append(
-                {
-                    "user_id": u,
-                    "conversation_id": ref.conversation_id,
-                    "session_type": ref.session_type,
-                    "peer_user_id": ref.peer_of(u)
-                    if ref.session_type == ST.SESSION_TYPE_SINGLE
-                    else "",
-                    "group_id": ref.group_id,
-                    "min_seq": 0,
-                    "has_read_seq": 0,
-                    "delivered_seq": 0,
-                    "pinned": False,
-                    "receive_option": 0,
-                    "draft": "",
-                    "draft_time_ms": 0,
-                    "extension": "",
-                    "version": self.versions.next(),
-                    "create_time_ms": at_ms,
-                }
-            )
-        return rows
+    ) -> list[rec.UserConversation]:
+        """Memberships to insert for users new to the conversation."""
+        return [
+            membership(ref, u, self.versions.next(), at_ms)
+            for u in user_ids
+            if not self._remember((u, ref.conversation_id))
+        ]
 
     def forget_member(self, user_id: str, conversation_id: str) -> None:
         self._known.pop((user_id, conversation_id), None)
@@ -144,7 +139,7 @@ class ConversationLog:
         exclude: object | None = None,
         wait: bool = True,
         dedup: tuple[str, str] | None = None,
-    ) -> asyncio.Future[MessageRow | None] | None:
+    ) -> asyncio.Future[rec.Message | None] | None:
         """Assigns the seq and ids, enqueues the durable write and returns the
         future of its commit. `msg` is completed in place. Once the
         conversation is loaded this does not suspend before enqueueing, so
@@ -166,28 +161,23 @@ class ConversationLog:
             msg.status = MS.MESSAGE_STATUS_NORMAL
         batch = extra if extra is not None else WriteBatch()
         batch.messages.append(
-            {
-                "conversation_id": ref.conversation_id,
-                "seq": seq,
-                "server_msg_id": msg.server_msg_id,
-                "client_msg_id": msg.client_msg_id,
-                "sender_id": msg.sender_id,
-                "session_type": ref.session_type,
-                "status": msg.status,
-                "counts_unread": msg.counts_unread,
-                "server_time_ms": now,
-                "search_text": search_text(msg.content) if msg.HasField("content") else "",
-                "body": msg.SerializeToString(),
-            }
+            rec.Message(
+                ref.conversation_id,
+                seq,
+                msg.server_msg_id,
+                msg.client_msg_id,
+                msg.sender_id,
+                ref.session_type,
+                msg.status,
+                msg.counts_unread,
+                now,
+                search_text(msg.content) if msg.HasField("content") else "",
+                msg.SerializeToString(),
+            )
         )
-        version = self.versions.next()
-        batch.conversations[ref.conversation_id] = {
-            "conversation_id": ref.conversation_id,
-            "session_type": ref.session_type,
-            "max_seq": seq,
-            "version": version,
-            "update_time_ms": now,
-        }
+        batch.conversations[ref.conversation_id] = rec.Conversation(
+            ref.conversation_id, ref.session_type, seq, self.versions.next(), now
+        )
         if ref.session_type != ST.SESSION_TYPE_GROUP:
             batch.user_conversations.extend(self.member_rows(ref, members, now))
         if msg.sender_id:

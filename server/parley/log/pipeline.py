@@ -24,8 +24,8 @@ from parley.gateway.v1 import gateway_pb2
 from parley.log.commit import CommitQueue
 from parley.log.seqs import SeqAllocator
 from parley.msg.v1 import message_pb2
+from parley.storage import records as rec
 from parley.storage.batch import WriteBatch
-from parley.storage.sql.schema import MessageRow
 
 
 class SeqService(Protocol):
@@ -53,7 +53,7 @@ class MessagePipeline(Protocol):
         on_done: Callable[[bool], None],
         wait: bool,
         dedup: tuple[str, str] | None,
-    ) -> asyncio.Future[MessageRow | None] | None:
+    ) -> asyncio.Future[rec.Message | None] | None:
         """Makes the append durable; `on_done(ok)` runs once it is (or
         failed), in seq order per conversation in embedded mode. The future
         resolves to None, or to the stored original of a resend."""
@@ -83,7 +83,7 @@ class LocalPipeline:
         on_done: Callable[[bool], None],
         wait: bool,
         dedup: tuple[str, str] | None,
-    ) -> asyncio.Future[MessageRow | None] | None:
+    ) -> asyncio.Future[rec.Message | None] | None:
         seqs, conversation_id, seq = self.seqs, msg.conversation_id, msg.seq
 
         def settled(ok: bool, covered: bool) -> None:

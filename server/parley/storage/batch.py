@@ -4,17 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from parley.storage.records import Conversation, Message, UserConversation
+
+
+@dataclass(slots=True)
+class MessageUpdate:
+    """A rewrite of a stored message (edit, revoke, delete for everyone)."""
+
+    conversation_id: str
+    seq: int
+    status: int
+    body: bytes
+    search_text: str
+
+
+@dataclass(slots=True)
+class HiddenMark:
+    """Delete-for-me: `user_id` sees a placeholder for this message."""
+
+    user_id: str
+    conversation_id: str
+    seq: int
 
 
 @dataclass(slots=True)
 class WriteBatch:
-    # Rows for the messages table (MessageRow columns).
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    # conversation_id -> ConversationRow columns (upserted: max_seq/version only grow).
-    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # UserConversationRow columns; inserted when missing, never overwritten.
-    user_conversations: list[dict[str, Any]] = field(default_factory=list)
+    # New messages; one already stored under its key is skipped.
+    messages: list[Message] = field(default_factory=list)
+    # conversation_id -> upsert (max_seq/version/update time only grow).
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    # Memberships; inserted when missing, never overwritten.
+    user_conversations: list[UserConversation] = field(default_factory=list)
     # (user_id, conversation_id) -> (has_read_seq, version); only ever raised.
     read_marks: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     # (user_id, conversation_id) -> delivered_seq; only ever raised.
@@ -22,9 +43,8 @@ class WriteBatch:
     # (user_id, conversation_id) -> (min_seq, version); only ever raised.
     min_seq_marks: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     # Rewrites of stored messages (edit, revoke, delete for everyone).
-    message_updates: list[dict[str, Any]] = field(default_factory=list)
-    # Delete-for-me rows.
-    hidden: list[dict[str, Any]] = field(default_factory=list)
+    message_updates: list[MessageUpdate] = field(default_factory=list)
+    hidden: list[HiddenMark] = field(default_factory=list)
     # (day, user_id) pairs for activity statistics.
     activity: set[tuple[str, str]] = field(default_factory=set)
     # (day, metric) -> increment of the daily statistics counters (summed).
@@ -39,11 +59,14 @@ class WriteBatch:
         for cid, row in other.conversations.items():
             cur = self.conversations.get(cid)
             if cur is None:
-                self.conversations[cid] = dict(row)
+                # A copy: later merges raise it in place, `other` keeps its own.
+                self.conversations[cid] = Conversation(
+                    cid, row.session_type, row.max_seq, row.version, row.update_time_ms
+                )
             else:
-                cur["max_seq"] = max(cur["max_seq"], row["max_seq"])
-                cur["version"] = max(cur["version"], row["version"])
-                cur["update_time_ms"] = max(cur["update_time_ms"], row["update_time_ms"])
+                cur.max_seq = max(cur.max_seq, row.max_seq)
+                cur.version = max(cur.version, row.version)
+                cur.update_time_ms = max(cur.update_time_ms, row.update_time_ms)
         self.user_conversations.extend(other.user_conversations)
         for key, (seq, ver) in other.read_marks.items():
             old = self.read_marks.get(key)
@@ -64,8 +87,8 @@ class WriteBatch:
 
     def versions(self) -> list[int]:
         """The conversation-list versions this batch writes."""
-        out = [int(row["version"]) for row in self.conversations.values()]
-        out.extend(int(row["version"]) for row in self.user_conversations)
+        out = [row.version for row in self.conversations.values()]
+        out.extend(row.version for row in self.user_conversations)
         out.extend(v for _, v in self.read_marks.values())
         out.extend(v for _, v in self.min_seq_marks.values())
         return out
@@ -75,9 +98,13 @@ class WriteBatch:
         comes late must not land below conversation-list cursors already
         handed out; see HybridVersionClock). Returns how many changed."""
         n = 0
-        for row in (*self.conversations.values(), *self.user_conversations):
-            if row["version"] < older_than:
-                row["version"] = fresh()
+        rows: list[Conversation | UserConversation] = [
+            *self.conversations.values(),
+            *self.user_conversations,
+        ]
+        for row in rows:
+            if row.version < older_than:
+                row.version = fresh()
                 n += 1
         for marks in (self.read_marks, self.min_seq_marks):
             for key, (seq, ver) in marks.items():

@@ -1,38 +1,39 @@
 """One interface per storage domain. Backends implement these; the domain
-layer depends only on them (and on the row types of storage.sql.schema, which
-every backend returns)."""
+layer depends only on them and on the records of storage.records, which every
+backend takes and returns."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Protocol
 
 from parley.storage.batch import WriteBatch
-from parley.storage.sql.schema import (
-    BlacklistRow,
-    ConversationRow,
-    FriendRequestRow,
-    FriendRow,
-    GroupMemberRow,
-    GroupRequestRow,
-    GroupRow,
-    MessageRow,
-    UserConversationRow,
-    UserRow,
+from parley.storage.records import (
+    BlockEntry,
+    Conversation,
+    Friend,
+    FriendRequest,
+    Group,
+    GroupMember,
+    GroupRequest,
+    MemberBrief,
+    Message,
+    User,
+    UserConversation,
 )
 
 
 class UserStore(Protocol):
-    async def create_users(self, users: Sequence[UserRow]) -> None:
+    async def create_users(self, users: Sequence[User]) -> None:
         """Inserts all or none; raises KeyError(user_id) when one exists."""
 
-    async def get_users(self, user_ids: Sequence[str]) -> list[UserRow]: ...
+    async def get_users(self, user_ids: Sequence[str]) -> list[User]: ...
 
-    async def update_user(self, user_id: str, **fields: object) -> UserRow | None: ...
+    async def update_user(self, user_id: str, **fields: object) -> User | None: ...
 
     async def search_users(
         self, keyword: str, offset: int, limit: int, blocked_only: bool = False
-    ) -> tuple[list[UserRow], int]: ...
+    ) -> tuple[list[User], int]: ...
 
     async def count_users(self, created_before_ms: int | None = None) -> int: ...
 
@@ -40,7 +41,7 @@ class UserStore(Protocol):
 
     async def list_users_after(
         self, keyword: str, after_user_id: str, limit: int, blocked_only: bool = False
-    ) -> list[UserRow]:
+    ) -> list[User]:
         """Keyset page in user id order (cheap at any depth): ids after
         `after_user_id`, filtered like search_users."""
 
@@ -65,13 +66,13 @@ class MessageStore(Protocol):
         batch written. Either way writing the same batch again is safe and
         completes it: inserts skip existing keys, marks only rise."""
 
-    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[MessageRow]: ...
+    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[Message]: ...
 
-    async def get_one(self, conversation_id: str, seq: int) -> MessageRow | None: ...
+    async def get_one(self, conversation_id: str, seq: int) -> Message | None: ...
 
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], MessageRow]:
+    ) -> dict[tuple[str, str], Message]:
         """Stored messages among the given (sender_id, client_msg_id) keys."""
         ...
 
@@ -93,7 +94,7 @@ class MessageStore(Protocol):
         end_ms: int,
         offset: int,
         limit: int,
-    ) -> list[MessageRow]: ...
+    ) -> list[Message]: ...
 
     async def max_seq(self, conversation_id: str) -> int: ...
 
@@ -136,19 +137,19 @@ class ConversationStore(Protocol):
         """Writes the conversation-state half of the batch (everything but
         messages, message updates and hidden marks), idempotently."""
 
-    async def get_conversation(self, conversation_id: str) -> ConversationRow | None: ...
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
 
     async def get_user_conversation(
         self, user_id: str, conversation_id: str
-    ) -> UserConversationRow | None: ...
+    ) -> UserConversation | None: ...
 
     async def list_user_conversations(
         self, user_id: str, since_version: int
-    ) -> list[tuple[UserConversationRow, ConversationRow]]: ...
+    ) -> list[tuple[UserConversation, Conversation]]: ...
 
     async def get_user_conversations(
         self, user_id: str, conversation_ids: Sequence[str]
-    ) -> list[tuple[UserConversationRow, ConversationRow]]: ...
+    ) -> list[tuple[UserConversation, Conversation]]: ...
 
     async def update_user_conversation(
         self, user_id: str, conversation_id: str, **fields: object
@@ -158,19 +159,19 @@ class ConversationStore(Protocol):
 
     async def conversation_members(self, conversation_id: str) -> list[str]: ...
 
-    async def member_states(self, conversation_id: str) -> list[UserConversationRow]: ...
+    async def member_states(self, conversation_id: str) -> list[UserConversation]: ...
 
 
 class RelationStore(Protocol):
     """Friends (two rows per friendship), friend applications and blacklists."""
 
-    async def get_friend(self, owner_user_id: str, friend_user_id: str) -> FriendRow | None: ...
+    async def get_friend(self, owner_user_id: str, friend_user_id: str) -> Friend | None: ...
 
     async def friend_ids(self, owner_user_id: str) -> list[str]: ...
 
     async def list_friends(
         self, owner_user_id: str, offset: int, limit: int
-    ) -> tuple[list[FriendRow], int]: ...
+    ) -> tuple[list[Friend], int]: ...
 
     async def accept_application(
         self, from_user_id: str, to_user_id: str, response: str, now_ms: int
@@ -182,8 +183,8 @@ class RelationStore(Protocol):
 
     async def set_remark(self, owner_user_id: str, friend_user_id: str, remark: str) -> bool: ...
 
-    async def put_application(self, row: FriendRequestRow) -> None:
-        """Inserts or replaces the application from row.from_user_id to row.to_user_id."""
+    async def put_application(self, request: FriendRequest) -> None:
+        """Inserts or replaces the application from request.from_user_id to request.to_user_id."""
 
     async def refuse_application(
         self, from_user_id: str, to_user_id: str, response: str, now_ms: int
@@ -192,7 +193,7 @@ class RelationStore(Protocol):
 
     async def list_applications(
         self, user_id: str, sent: bool, offset: int, limit: int
-    ) -> tuple[list[FriendRequestRow], int, int]:
+    ) -> tuple[list[FriendRequest], int, int]:
         """(page newest first, total, pending count) of the user's sent or received applications."""
 
     async def block(self, owner_user_id: str, blocked_user_id: str, now_ms: int) -> bool:
@@ -204,17 +205,7 @@ class RelationStore(Protocol):
 
     async def list_blacklist(
         self, owner_user_id: str, offset: int, limit: int
-    ) -> tuple[list[BlacklistRow], int]: ...
-
-
-class MemberBrief(NamedTuple):
-    """What the send path needs of a (former) member, without the full row."""
-
-    user_id: str
-    role: int
-    mute_end_time_ms: int
-    active: bool
-    left_seq: int
+    ) -> tuple[list[BlockEntry], int]: ...
 
 
 class GroupStore(Protocol):
@@ -224,15 +215,15 @@ class GroupStore(Protocol):
 
     async def create_group(
         self,
-        group: GroupRow,
-        members: Sequence[GroupMemberRow],
-        conversations: Sequence[dict[str, Any]],
+        group: Group,
+        members: Sequence[GroupMember],
+        conversations: Sequence[UserConversation],
     ) -> None: ...
 
-    async def load_group(self, group_id: str) -> tuple[GroupRow, list[MemberBrief]] | None:
+    async def load_group(self, group_id: str) -> tuple[Group, list[MemberBrief]] | None:
         """The group and every member row (former members included)."""
 
-    async def get_groups(self, group_ids: Sequence[str]) -> list[tuple[GroupRow, int]]:
+    async def get_groups(self, group_ids: Sequence[str]) -> list[tuple[Group, int]]:
         """The groups found, each with its current member count."""
 
     async def update_group(self, group_id: str, **fields: object) -> None: ...
@@ -240,8 +231,8 @@ class GroupStore(Protocol):
     async def add_members(
         self,
         group_id: str,
-        members: Sequence[GroupMemberRow],
-        conversations: Sequence[dict[str, Any]],
+        members: Sequence[GroupMember],
+        conversations: Sequence[UserConversation],
         rejoin: dict[str, tuple[int, int]],
     ) -> None:
         """Adds (or re-activates) members and inserts their user_conversations
@@ -257,20 +248,20 @@ class GroupStore(Protocol):
 
     async def transfer_owner(self, group_id: str, old_owner: str, new_owner: str) -> None: ...
 
-    async def get_member(self, group_id: str, user_id: str) -> GroupMemberRow | None: ...
+    async def get_member(self, group_id: str, user_id: str) -> GroupMember | None: ...
 
     async def list_members(
         self, group_id: str, role: int, offset: int, limit: int
-    ) -> tuple[list[GroupMemberRow], int]:
+    ) -> tuple[list[GroupMember], int]:
         """Current members, owner and admins first; role 0 lists every role."""
 
     async def joined_groups(
         self, user_id: str, offset: int, limit: int
-    ) -> tuple[list[tuple[GroupRow, int]], int]: ...
+    ) -> tuple[list[tuple[Group, int]], int]: ...
 
-    async def put_request(self, row: GroupRequestRow) -> None: ...
+    async def put_request(self, request: GroupRequest) -> None: ...
 
-    async def get_request(self, group_id: str, user_id: str) -> GroupRequestRow | None: ...
+    async def get_request(self, group_id: str, user_id: str) -> GroupRequest | None: ...
 
     async def handle_request(
         self, group_id: str, user_id: str, state: int, handler_user_id: str, now_ms: int
@@ -279,7 +270,7 @@ class GroupStore(Protocol):
 
     async def list_requests(
         self, group_id: str, offset: int, limit: int
-    ) -> tuple[list[GroupRequestRow], int, int]:
+    ) -> tuple[list[GroupRequest], int, int]:
         """(page newest first, total, pending count)."""
 
 

@@ -1,12 +1,12 @@
-"""Row builders shared by the contract suites."""
+"""Record builders shared by the contract suites."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 from parley.storage.batch import WriteBatch
+from parley.storage.records import Conversation, Message, UserConversation
 
 
 def now_ms() -> int:
@@ -24,50 +24,41 @@ def message(
     counts_unread: bool = True,
     status: int = 1,
     body: bytes | None = None,
-) -> dict[str, Any]:
-    return {
-        "conversation_id": cid,
-        "seq": seq,
-        "server_msg_id": uuid.uuid4().hex,
-        "client_msg_id": cmid or uuid.uuid4().hex,
-        "sender_id": sender,
-        "session_type": 1,
-        "status": status,
-        "counts_unread": counts_unread,
-        "server_time_ms": at_ms if at_ms is not None else now_ms(),
-        "search_text": text.lower(),
-        "body": body if body is not None else f"body-{cid}-{seq}".encode(),
-    }
+) -> Message:
+    return Message(
+        conversation_id=cid,
+        seq=seq,
+        server_msg_id=uuid.uuid4().hex,
+        client_msg_id=cmid or uuid.uuid4().hex,
+        sender_id=sender,
+        session_type=1,
+        status=status,
+        counts_unread=counts_unread,
+        server_time_ms=at_ms if at_ms is not None else now_ms(),
+        search_text=text.lower(),
+        body=body if body is not None else f"body-{cid}-{seq}".encode(),
+    )
 
 
-def member(user_id: str, cid: str, version: int = 1, min_seq: int = 0) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "conversation_id": cid,
-        "session_type": 1,
-        "peer_user_id": "",
-        "group_id": "",
-        "min_seq": min_seq,
-        "has_read_seq": 0,
-        "delivered_seq": 0,
-        "pinned": False,
-        "receive_option": 0,
-        "draft": "",
-        "draft_time_ms": 0,
-        "extension": "",
-        "version": version,
-        "create_time_ms": now_ms(),
-    }
+def member(user_id: str, cid: str, version: int = 1, min_seq: int = 0) -> UserConversation:
+    return UserConversation(
+        user_id=user_id,
+        conversation_id=cid,
+        session_type=1,
+        min_seq=min_seq,
+        version=version,
+        create_time_ms=now_ms(),
+    )
 
 
-def conversation(cid: str, max_seq: int, version: int = 1) -> dict[str, Any]:
-    return {
-        "conversation_id": cid,
-        "session_type": 1,
-        "max_seq": max_seq,
-        "version": version,
-        "update_time_ms": now_ms(),
-    }
+def conversation(cid: str, max_seq: int, version: int = 1) -> Conversation:
+    return Conversation(
+        conversation_id=cid,
+        session_type=1,
+        max_seq=max_seq,
+        version=version,
+        update_time_ms=now_ms(),
+    )
 
 
 def chat_batch(

@@ -22,7 +22,9 @@ async def test_state_and_lists(sql_engine: AsyncEngine) -> None:
     b2.conversations[c2] = conversation(c2, 1, version=base + 2)
     b2.user_conversations.append(member(a, c2, base + 2))
     # Members' rows are never overwritten by a later insert.
-    b2.user_conversations.append({**member(a, c1, base + 2), "pinned": True})
+    pinned = member(a, c1, base + 2)
+    pinned.pinned = True
+    b2.user_conversations.append(pinned)
     await s.write_state(b2)
     conv = await s.get_conversation(c1)
     assert conv is not None and conv.max_seq == 3 and conv.version == base + 1

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.ids import group_conversation_id
+from parley.storage.records import Group, GroupMember, GroupRequest, UserConversation
 from parley.storage.sql.conversations import SqlConversationStore
 from parley.storage.sql.groups import SqlGroupStore
-from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow
 from tests.storage.contracts.conftest import uid
 from tests.storage.contracts.rows import member
 
 
-def members(gid: str, users: list[str], at: int = 1) -> list[GroupMemberRow]:
-    return [GroupMemberRow(group_id=gid, user_id=u, role=1, join_time_ms=at) for u in users]
+def members(gid: str, users: list[str], at: int = 1) -> list[GroupMember]:
+    return [GroupMember(group_id=gid, user_id=u, role=1, join_time_ms=at) for u in users]
 
 
-def convs(gid: str, users: list[str]) -> list[dict[str, Any]]:
+def convs(gid: str, users: list[str]) -> list[UserConversation]:
     cid = group_conversation_id(gid)
-    return [{**member(u, cid), "session_type": 2, "group_id": gid} for u in users]
+    out = [member(u, cid) for u in users]
+    for uc in out:
+        uc.session_type, uc.group_id = 2, gid
+    return out
 
 
 async def test_group_life(sql_engine: AsyncEngine) -> None:
@@ -30,7 +31,7 @@ async def test_group_life(sql_engine: AsyncEngine) -> None:
     rows = members(gid, [owner, m1])
     rows[0].role = 3
     await s.create_group(
-        GroupRow(group_id=gid, name="G", owner_user_id=owner, create_time_ms=5),
+        Group(group_id=gid, name="G", owner_user_id=owner, create_time_ms=5),
         rows,
         convs(gid, [owner, m1]),
     )
@@ -68,9 +69,9 @@ async def test_group_life(sql_engine: AsyncEngine) -> None:
 async def test_requests(sql_engine: AsyncEngine) -> None:
     s = SqlGroupStore(sql_engine)
     gid, u, v = uid("g"), uid(), uid()
-    await s.put_request(GroupRequestRow(group_id=gid, user_id=u, message="1", create_time_ms=1))
-    await s.put_request(GroupRequestRow(group_id=gid, user_id=u, message="2", create_time_ms=2))
-    await s.put_request(GroupRequestRow(group_id=gid, user_id=v, create_time_ms=3))
+    await s.put_request(GroupRequest(group_id=gid, user_id=u, message="1", create_time_ms=1))
+    await s.put_request(GroupRequest(group_id=gid, user_id=u, message="2", create_time_ms=2))
+    await s.put_request(GroupRequest(group_id=gid, user_id=v, create_time_ms=3))
     got = await s.get_request(gid, u)
     assert got is not None and got.message == "2"
     assert await s.handle_request(gid, u, 2, "admin", 9) is True

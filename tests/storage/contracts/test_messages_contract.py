@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from parley.storage.batch import WriteBatch
+from parley.storage.batch import HiddenMark, MessageUpdate, WriteBatch
 from tests.storage.contracts.conftest import MessageBackend, uid
 from tests.storage.contracts.rows import chat_batch, conversation, member, message, now_ms
 
@@ -87,16 +87,14 @@ async def test_updates_hidden_and_unread(message_backend: MessageBackend) -> Non
     batch = chat_batch(cid, a, [a, b], ["m1", "m2", "m3", "m4"])
     batch.messages.append(message(cid, 5, b, "mine"))
     batch.messages.append(message(cid, 6, a, "event", counts_unread=False))
-    batch.conversations[cid]["max_seq"] = 6
+    batch.conversations[cid].max_seq = 6
     await s.write(batch)
     assert await s.count_unread(cid, b, 0, 6) == 4
     assert await s.count_unread(cid, b, 2, 6) == 2
     assert await s.count_unread(cid, b, 6, 6) == 0
     upd = WriteBatch()
-    upd.message_updates.append(
-        {"b_conv": cid, "b_seq": 2, "b_status": 3, "b_body": b"revoked", "b_text": ""}
-    )
-    upd.hidden.append({"user_id": b, "conversation_id": cid, "seq": 3})
+    upd.message_updates.append(MessageUpdate(cid, 2, status=3, body=b"revoked", search_text=""))
+    upd.hidden.append(HiddenMark(b, cid, 3))
     await s.write(upd)
     two = await s.get_one(cid, 2)
     assert two is not None and two.status == 3 and two.body == b"revoked"
@@ -157,10 +155,8 @@ async def test_search(message_backend: MessageBackend) -> None:
     assert await find(a, "hello", offset=1, limit=1) == [(ab, 5)]
     # Hidden, revoked and before-min-seq messages are not found.
     later = WriteBatch()
-    later.hidden.append({"user_id": a, "conversation_id": ab, "seq": 5})
-    later.message_updates.append(
-        {"b_conv": ac, "b_seq": 1, "b_status": 3, "b_body": b"", "b_text": ""}
-    )
+    later.hidden.append(HiddenMark(a, ab, 5))
+    later.message_updates.append(MessageUpdate(ac, 1, status=3, body=b"", search_text=""))
     later.min_seq_marks[(b, ab)] = (2, 9)
     await s.write(later)
     assert await find(a, "hello") == [(ab, 1)]

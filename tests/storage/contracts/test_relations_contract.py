@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from parley.storage.records import FriendRequest
 from parley.storage.sql.relations import SqlRelationStore
-from parley.storage.sql.schema import FriendRequestRow
 from tests.storage.contracts.conftest import uid
 
 
-def application(a: str, b: str, at: int, message: str = "hi") -> FriendRequestRow:
-    return FriendRequestRow(from_user_id=a, to_user_id=b, message=message, create_time_ms=at)
+def application(a: str, b: str, at: int, message: str = "hi") -> FriendRequest:
+    return FriendRequest(from_user_id=a, to_user_id=b, message=message, create_time_ms=at)
 
 
 async def test_applications_and_friends(sql_engine: AsyncEngine) -> None:

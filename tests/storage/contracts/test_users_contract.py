@@ -7,13 +7,13 @@ import random
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from parley.storage.sql.schema import UserRow
+from parley.storage.records import User
 from parley.storage.sql.users import SqlUserStore
 from tests.storage.contracts.conftest import uid
 
 
-def user(user_id: str, nickname: str = "", created: int = 0) -> UserRow:
-    return UserRow(user_id=user_id, nickname=nickname, create_time_ms=created)
+def user(user_id: str, nickname: str = "", created: int = 0) -> User:
+    return User(user_id=user_id, nickname=nickname, create_time_ms=created)
 
 
 async def test_create_get_update(sql_engine: AsyncEngine) -> None:

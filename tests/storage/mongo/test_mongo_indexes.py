@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from parley.storage.batch import HiddenMark
 from parley.storage.mongo.messages import MongoMessageStore
 from parley.storage.sql import open_sql
 from parley.storage.sql.engine import sqlite_url
@@ -93,9 +94,9 @@ async def test_hot_path_queries_have_an_index(store: tuple[Any, Queries]) -> Non
     messages, queries = store
     cid, a, b = "si_a_b", "a", "b"
     batch = chat_batch(cid, a, [a, b], [f"m{i}" for i in range(5)])
-    batch.hidden.append({"user_id": b, "conversation_id": cid, "seq": 2})
+    batch.hidden.append(HiddenMark(b, cid, 2))
     await messages.write(batch)
-    stored = [(m["sender_id"], m["client_msg_id"]) for m in batch.messages]
+    stored = [(m.sender_id, m.client_msg_id) for m in batch.messages]
     queries.seen.clear()
 
     assert len(await messages.find_by_client_ids([*stored[:3], (a, "unknown")])) == 3

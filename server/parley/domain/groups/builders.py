@@ -9,11 +9,11 @@ from parley.errors import R, not_found
 from parley.group.v1 import group_pb2
 from parley.ids import group_conversation_id
 from parley.msg.v1 import notification_pb2
-from parley.storage.sql.schema import GroupMemberRow, GroupRequestRow, GroupRow
+from parley.storage.records import Group, GroupMember, GroupRequest
 from parley.user.v1 import user_pb2
 
 
-def group_info(row: GroupRow, member_count: int) -> group_pb2.GroupInfo:
+def group_info(row: Group, member_count: int) -> group_pb2.GroupInfo:
     return group_pb2.GroupInfo(
         group_id=row.group_id,
         name=row.name,
@@ -33,7 +33,7 @@ def group_info(row: GroupRow, member_count: int) -> group_pb2.GroupInfo:
 
 
 def join_request(
-    group_id: str, r: GroupRequestRow, user: user_pb2.UserInfo | None
+    group_id: str, r: GroupRequest, user: user_pb2.UserInfo | None
 ) -> group_pb2.JoinRequest:
     req = group_pb2.JoinRequest(
         group_id=group_id,
@@ -47,7 +47,7 @@ def join_request(
 
 
 def group_member(
-    group_id: str, r: GroupMemberRow, user: user_pb2.UserInfo | None, now: int
+    group_id: str, r: GroupMember, user: user_pb2.UserInfo | None, now: int
 ) -> group_pb2.GroupMember:
     gm = group_pb2.GroupMember(
         group_id=group_id,

@@ -8,10 +8,7 @@ conversations.
 
 from __future__ import annotations
 
-from typing import Any
-
 from parley.clock import now_ms
-from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.groups.builders import existing
 from parley.domain.groups.builders import note as new_note
@@ -19,12 +16,10 @@ from parley.domain.groups.state import GS, MEMBER, GroupCache, GroupState
 from parley.domain.users import Users
 from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import group_conversation_id, parse_conversation_id
-from parley.log.conversation_log import ConversationLog
+from parley.log.conversation_log import ConversationLog, membership
 from parley.msg.v1 import notification_pb2
 from parley.storage.interfaces import GroupStore
-from parley.storage.sql.schema import GroupMemberRow
-
-ST = common_pb2.SessionType
+from parley.storage.records import GroupMember, UserConversation
 
 
 class GroupChanges:
@@ -44,24 +39,10 @@ class GroupChanges:
         # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
         self.hooks: Hooks = NO_HOOKS
 
-    def uc_row(self, group_id: str, user_id: str, min_seq: int, at_ms: int) -> dict[str, Any]:
-        return {
-            "user_id": user_id,
-            "conversation_id": group_conversation_id(group_id),
-            "session_type": ST.SESSION_TYPE_GROUP,
-            "peer_user_id": "",
-            "group_id": group_id,
-            "min_seq": min_seq,
-            "has_read_seq": 0,
-            "delivered_seq": 0,
-            "pinned": False,
-            "receive_option": 0,
-            "draft": "",
-            "draft_time_ms": 0,
-            "extension": "",
-            "version": self.log.versions.next(),
-            "create_time_ms": at_ms,
-        }
+    def membership(self, group_id: str, user_id: str, min_seq: int, at_ms: int) -> UserConversation:
+        """A new member's membership of the group's conversation."""
+        ref = parse_conversation_id(group_conversation_id(group_id))
+        return membership(ref, user_id, self.log.versions.next(), at_ms, min_seq)
 
     async def event(
         self, st: GroupState, note: notification_pb2.Notification, members: list[str] | None = None
@@ -83,15 +64,13 @@ class GroupChanges:
             min_seq = await self.log.seqs.visible_max(group_conversation_id(gid)) + 1
         now = now_ms()
         rows = [
-            GroupMemberRow(
+            GroupMember(
                 group_id=gid, user_id=u, role=MEMBER, join_time_ms=now, inviter_user_id=inviter
             )
             for u in user_ids
         ]
-        ucs = [self.uc_row(gid, u, min_seq, now) for u in user_ids]
-        rejoin = {
-            uc["user_id"]: (min_seq, uc["version"]) for uc in ucs if uc["user_id"] in st.former
-        }
+        ucs = [self.membership(gid, u, min_seq, now) for u in user_ids]
+        rejoin = {uc.user_id: (min_seq, uc.version) for uc in ucs if uc.user_id in st.former}
         await self.store.add_members(gid, rows, ucs, rejoin)
         for u in user_ids:
             st.add(u, MEMBER)

@@ -16,7 +16,7 @@ from parley.errors import R, denied, invalid, not_found, precondition
 from parley.group.v1 import group_pb2
 from parley.ids import check_user_id
 from parley.log.notify import notify_users
-from parley.storage.sql.schema import GroupRequestRow
+from parley.storage.records import GroupRequest
 
 JRS = group_pb2.JoinRequestState
 
@@ -58,7 +58,7 @@ class GroupMembership:
                 self.changes.hooks.after("group.join", {**hook, "joined": True})
                 return True
             await self.store.put_request(
-                GroupRequestRow(
+                GroupRequest(
                     group_id=group_id,
                     user_id=me,
                     message=message,

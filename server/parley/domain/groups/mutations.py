@@ -25,8 +25,7 @@ from parley.domain.groups.state import ADMIN, GS, MEMBER, OWNER, GroupState
 from parley.errors import R, invalid
 from parley.group.v1 import group_pb2
 from parley.ids import check_user_id
-from parley.storage.interfaces import MemberBrief
-from parley.storage.sql.schema import GroupMemberRow, GroupRow
+from parley.storage.records import Group, GroupMember, MemberBrief
 
 
 def _info(st: GroupState) -> group_pb2.GroupInfo:
@@ -77,7 +76,7 @@ class GroupMutations:
         await self.changes.hooks.before("group.create", hook)
         now = now_ms()
         gid = secrets.token_hex(10)
-        row = GroupRow(
+        row = Group(
             group_id=gid,
             name=name,
             avatar_url=avatar_url,
@@ -90,9 +89,9 @@ class GroupMutations:
             extension=extension,
             create_time_ms=now,
         )
-        rows = [GroupMemberRow(group_id=gid, user_id=me, role=OWNER, join_time_ms=now)]
+        rows = [GroupMember(group_id=gid, user_id=me, role=OWNER, join_time_ms=now)]
         rows.extend(
-            GroupMemberRow(
+            GroupMember(
                 group_id=gid,
                 user_id=u,
                 role=ADMIN if u in admins else MEMBER,
@@ -101,7 +100,7 @@ class GroupMutations:
             )
             for u in members
         )
-        ucs = [self.changes.uc_row(gid, m.user_id, 0, now) for m in rows]
+        ucs = [self.changes.membership(gid, m.user_id, 0, now) for m in rows]
         await self.store.create_group(row, rows, ucs)
         st = GroupState(row, [MemberBrief(m.user_id, m.role, 0, True, 0) for m in rows])
         self.cache.committed(st)

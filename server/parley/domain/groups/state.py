@@ -20,8 +20,8 @@ from parley.domain.groups.limits import check_group_id
 from parley.domain.peers import GROUP_CHANGED, NO_PEERS, Peers
 from parley.errors import R, not_found
 from parley.group.v1 import group_pb2
-from parley.storage.interfaces import GroupStore, MemberBrief
-from parley.storage.sql.schema import GroupRow
+from parley.storage.interfaces import GroupStore
+from parley.storage.records import Group, MemberBrief
 
 ROLE = group_pb2.GroupRole
 OWNER, ADMIN, MEMBER = ROLE.GROUP_ROLE_OWNER, ROLE.GROUP_ROLE_ADMIN, ROLE.GROUP_ROLE_MEMBER
@@ -39,7 +39,7 @@ class GroupState:
 
     __slots__ = ("former", "members", "push", "row", "stale")
 
-    def __init__(self, row: GroupRow, briefs: Iterable[MemberBrief]) -> None:
+    def __init__(self, row: Group, briefs: Iterable[MemberBrief]) -> None:
         self.row = row
         # Another node changed the group after this was loaded: it must not
         # be installed in the cache again (see GroupCache.join).

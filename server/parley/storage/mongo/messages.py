@@ -11,6 +11,7 @@ cluster worker does until it succeeds)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, InsertOne, UpdateOne
@@ -20,13 +21,13 @@ from pymongo.errors import BulkWriteError
 
 from parley.storage.batch import WriteBatch
 from parley.storage.interfaces import ConversationStore
-from parley.storage.sql.schema import MessageRow
+from parley.storage.records import Message, message_values
 
 DUPLICATE_KEY = 11000
 # Regex metacharacters of both PCRE (MongoDB) and RE2 (FerretDB). Python's
 # re.escape also escapes spaces, which RE2 rejects.
 _META = set("\\^$.|?*+()[]{}")
-_FIELDS = tuple(MessageRow.model_fields)
+_FIELDS = tuple(f.name for f in fields(Message))
 
 Doc = dict[str, Any]
 
@@ -35,8 +36,8 @@ def literal_regex(text: str) -> str:
     return "".join("\\" + ch if ch in _META else ch for ch in text)
 
 
-def _row(doc: Doc) -> MessageRow:
-    return MessageRow.model_validate({k: doc[k] for k in _FIELDS if k in doc})
+def _row(doc: Doc) -> Message:
+    return Message(**{k: doc[k] for k in _FIELDS if k in doc})
 
 
 class MongoMessageStore:
@@ -91,21 +92,28 @@ class MongoMessageStore:
 
     async def write(self, batch: WriteBatch) -> None:
         if batch.messages:
-            # Copies: insert adds an _id to the documents it is given.
-            await self._insert_ignoring_duplicates(self.messages, [dict(m) for m in batch.messages])
+            await self._insert_ignoring_duplicates(
+                self.messages, [message_values(m) for m in batch.messages]
+            )
         if batch.hidden:
-            await self._insert_ignoring_duplicates(self.hidden, [dict(h) for h in batch.hidden])
+            await self._insert_ignoring_duplicates(
+                self.hidden,
+                [
+                    {"user_id": h.user_id, "conversation_id": h.conversation_id, "seq": h.seq}
+                    for h in batch.hidden
+                ],
+            )
         if batch.message_updates:
             # Ordered: two edits of one message in a batch apply in order.
             await self.messages.bulk_write(
                 [
                     UpdateOne(
-                        {"conversation_id": u["b_conv"], "seq": u["b_seq"]},
+                        {"conversation_id": u.conversation_id, "seq": u.seq},
                         {
                             "$set": {
-                                "status": u["b_status"],
-                                "body": u["b_body"],
-                                "search_text": u["b_text"],
+                                "status": u.status,
+                                "body": u.body,
+                                "search_text": u.search_text,
                             }
                         },
                     )
@@ -115,19 +123,19 @@ class MongoMessageStore:
             )
         await self._state.write_state(batch)
 
-    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[MessageRow]:
+    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[Message]:
         cur = self.messages.find(
             {"conversation_id": conversation_id, "seq": {"$gte": begin, "$lte": end}}
         ).sort("seq", ASCENDING)
         return [_row(d) async for d in cur]
 
-    async def get_one(self, conversation_id: str, seq: int) -> MessageRow | None:
+    async def get_one(self, conversation_id: str, seq: int) -> Message | None:
         doc = await self.messages.find_one({"conversation_id": conversation_id, "seq": seq})
         return _row(doc) if doc else None
 
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], MessageRow]:
+    ) -> dict[tuple[str, str], Message]:
         if not keys:
             return {}
         cur = self.messages.find(
@@ -186,7 +194,7 @@ class MongoMessageStore:
         end_ms: int,
         offset: int,
         limit: int,
-    ) -> list[MessageRow]:
+    ) -> list[Message]:
         floors = await self._floors(user_id, conversation_id)
         if not floors or limit <= 0:
             return []
@@ -216,7 +224,7 @@ class MongoMessageStore:
             )
         }
         cur = self.messages.find(query).sort([("server_time_ms", DESCENDING), ("seq", DESCENDING)])
-        out: list[MessageRow] = []
+        out: list[Message] = []
         skipped = 0
         # Hidden messages are few: filtered here, so offset counts visible ones only.
         async for doc in cur:

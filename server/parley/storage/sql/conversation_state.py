@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from parley.storage.batch import WriteBatch
 from parley.storage.sql.engine import insert_for, insert_ignore, is_mysql
+from parley.storage.sql.mapping import conversation_columns, membership_columns
 from parley.storage.sql.schema import (
     ConversationRow,
     DailyActivityRow,
@@ -106,9 +107,14 @@ class ConversationStateWriter:
 
     async def write(self, conn: AsyncConnection, batch: WriteBatch) -> None:
         if batch.conversations:
-            await conn.execute(self._conv_upsert, list(batch.conversations.values()))
+            await conn.execute(
+                self._conv_upsert,
+                [conversation_columns(c) for c in batch.conversations.values()],
+            )
         if batch.user_conversations:
-            await conn.execute(self._uc_insert, batch.user_conversations)
+            await conn.execute(
+                self._uc_insert, [membership_columns(uc) for uc in batch.user_conversations]
+            )
         if batch.read_marks:
             await conn.execute(
                 self._upd_read,

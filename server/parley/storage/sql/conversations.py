@@ -6,16 +6,18 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.storage.batch import WriteBatch
+from parley.storage.records import Conversation, UserConversation
 from parley.storage.sql.conversation_state import ConversationStateWriter
+from parley.storage.sql.mapping import record
 from parley.storage.sql.schema import ConversationRow, UserConversationRow
 
 C = ConversationRow.__table__  # type: ignore[attr-defined]
 UC = UserConversationRow.__table__  # type: ignore[attr-defined]
 
 
-def _pair(r: object) -> tuple[UserConversationRow, ConversationRow]:
+def _pair(r: object) -> tuple[UserConversation, Conversation]:
     m = dict(r._mapping)  # type: ignore[attr-defined]
-    conv = ConversationRow(
+    conv = Conversation(
         conversation_id=m["conversation_id"],
         session_type=m["session_type"],
         max_seq=m["c_max_seq"] or 0,
@@ -24,7 +26,7 @@ def _pair(r: object) -> tuple[UserConversationRow, ConversationRow]:
     )
     for k in ("c_max_seq", "c_version", "c_update_time_ms"):
         m.pop(k)
-    return UserConversationRow.model_validate(m), conv
+    return UserConversation(**m), conv
 
 
 def _joined() -> object:
@@ -45,24 +47,24 @@ class SqlConversationStore:
         async with self._engine.begin() as conn:
             await self._writer.write(conn, batch)
 
-    async def get_conversation(self, conversation_id: str) -> ConversationRow | None:
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(select(C).where(C.c.conversation_id == conversation_id))
             ).first()
-        return ConversationRow.model_validate(dict(row._mapping)) if row else None
+        return record(Conversation, row) if row else None
 
     async def get_user_conversation(
         self, user_id: str, conversation_id: str
-    ) -> UserConversationRow | None:
+    ) -> UserConversation | None:
         q = select(UC).where(UC.c.user_id == user_id, UC.c.conversation_id == conversation_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
-        return UserConversationRow.model_validate(dict(row._mapping)) if row else None
+        return record(UserConversation, row) if row else None
 
     async def list_user_conversations(
         self, user_id: str, since_version: int
-    ) -> list[tuple[UserConversationRow, ConversationRow]]:
+    ) -> list[tuple[UserConversation, Conversation]]:
         q = _joined().where(UC.c.user_id == user_id)  # type: ignore[attr-defined]
         if since_version:
             q = q.where(or_(UC.c.version > since_version, C.c.version > since_version))
@@ -71,7 +73,7 @@ class SqlConversationStore:
 
     async def get_user_conversations(
         self, user_id: str, conversation_ids: Sequence[str]
-    ) -> list[tuple[UserConversationRow, ConversationRow]]:
+    ) -> list[tuple[UserConversation, Conversation]]:
         if not conversation_ids:
             return []
         q = _joined().where(  # type: ignore[attr-defined]
@@ -101,8 +103,8 @@ class SqlConversationStore:
         async with self._engine.connect() as conn:
             return [r[0] for r in (await conn.execute(q)).all()]
 
-    async def member_states(self, conversation_id: str) -> list[UserConversationRow]:
+    async def member_states(self, conversation_id: str) -> list[UserConversation]:
         q = select(UC).where(UC.c.conversation_id == conversation_id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(q)).all()
-        return [UserConversationRow.model_validate(dict(r._mapping)) for r in rows]
+        return [record(UserConversation, r) for r in rows]

@@ -7,8 +7,9 @@ from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from parley.ids import group_conversation_id
-from parley.storage.interfaces import MemberBrief
+from parley.storage.records import Group, GroupMember, GroupRequest, MemberBrief, UserConversation
 from parley.storage.sql.engine import insert_ignore
+from parley.storage.sql.mapping import columns, membership_columns, record
 from parley.storage.sql.relations import count, upsert
 from parley.storage.sql.schema import (
     GroupMemberRow,
@@ -27,12 +28,12 @@ PENDING = 1
 CHUNK = 500
 
 
-def _group(r: Any) -> GroupRow:
-    return GroupRow.model_validate(dict(r._mapping))
+def _group(r: Any) -> Group:
+    return record(Group, r)
 
 
-def _member(r: Any) -> GroupMemberRow:
-    return GroupMemberRow.model_validate(dict(r._mapping))
+def _member(r: Any) -> GroupMember:
+    return record(GroupMember, r)
 
 
 def _chunks(items: Sequence[str]) -> list[list[str]]:
@@ -67,27 +68,28 @@ class SqlGroupStore:
         self,
         conn: AsyncConnection,
         group_id: str,
-        members: Sequence[GroupMemberRow],
-        conversations: Sequence[dict[str, Any]],
+        members: Sequence[GroupMember],
+        conversations: Sequence[UserConversation],
     ) -> None:
         if members:
-            await conn.execute(GM.insert(), [m.model_dump() for m in members])
+            await conn.execute(GM.insert(), [columns(m) for m in members])
         if conversations:
             await conn.execute(
-                insert_ignore(self._engine, UC, ["user_id", "conversation_id"]), list(conversations)
+                insert_ignore(self._engine, UC, ["user_id", "conversation_id"]),
+                [membership_columns(uc) for uc in conversations],
             )
 
     async def create_group(
         self,
-        group: GroupRow,
-        members: Sequence[GroupMemberRow],
-        conversations: Sequence[dict[str, Any]],
+        group: Group,
+        members: Sequence[GroupMember],
+        conversations: Sequence[UserConversation],
     ) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(G.insert(), group.model_dump())
+            await conn.execute(G.insert(), columns(group))
             await self._insert_members(conn, group.group_id, members, conversations)
 
-    async def load_group(self, group_id: str) -> tuple[GroupRow, list[MemberBrief]] | None:
+    async def load_group(self, group_id: str) -> tuple[Group, list[MemberBrief]] | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(G).where(G.c.group_id == group_id))).first()
             if row is None:
@@ -101,9 +103,9 @@ class SqlGroupStore:
             ]
         return _group(row), members
 
-    async def get_groups(self, group_ids: Sequence[str]) -> list[tuple[GroupRow, int]]:
+    async def get_groups(self, group_ids: Sequence[str]) -> list[tuple[Group, int]]:
         ids = list(dict.fromkeys(group_ids))
-        found: dict[str, GroupRow] = {}
+        found: dict[str, Group] = {}
         async with self._engine.connect() as conn:
             for part in _chunks(ids):
                 for r in (await conn.execute(select(G).where(G.c.group_id.in_(part)))).all():
@@ -118,8 +120,8 @@ class SqlGroupStore:
     async def add_members(
         self,
         group_id: str,
-        members: Sequence[GroupMemberRow],
-        conversations: Sequence[dict[str, Any]],
+        members: Sequence[GroupMember],
+        conversations: Sequence[UserConversation],
         rejoin: dict[str, tuple[int, int]],
     ) -> None:
         async with self._engine.begin() as conn:
@@ -183,7 +185,7 @@ class SqlGroupStore:
                 update(G).where(G.c.group_id == group_id).values(owner_user_id=new_owner)
             )
 
-    async def get_member(self, group_id: str, user_id: str) -> GroupMemberRow | None:
+    async def get_member(self, group_id: str, user_id: str) -> GroupMember | None:
         q = select(GM).where(GM.c.group_id == group_id, GM.c.user_id == user_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
@@ -191,7 +193,7 @@ class SqlGroupStore:
 
     async def list_members(
         self, group_id: str, role: int, offset: int, limit: int
-    ) -> tuple[list[GroupMemberRow], int]:
+    ) -> tuple[list[GroupMember], int]:
         cond = [GM.c.group_id == group_id, GM.c.active.is_(True)]
         if role:
             cond.append(GM.c.role == role)
@@ -209,7 +211,7 @@ class SqlGroupStore:
 
     async def joined_groups(
         self, user_id: str, offset: int, limit: int
-    ) -> tuple[list[tuple[GroupRow, int]], int]:
+    ) -> tuple[list[tuple[Group, int]], int]:
         cond = [GM.c.user_id == user_id, GM.c.active.is_(True)]
         q = (
             select(G)
@@ -225,15 +227,15 @@ class SqlGroupStore:
             counts = await self._counts(conn, [g.group_id for g in groups])
         return [(g, counts.get(g.group_id, 0)) for g in groups], total
 
-    async def put_request(self, row: GroupRequestRow) -> None:
+    async def put_request(self, request: GroupRequest) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(upsert(self._engine, GR, ["group_id", "user_id"], row.model_dump()))
+            await conn.execute(upsert(self._engine, GR, ["group_id", "user_id"], columns(request)))
 
-    async def get_request(self, group_id: str, user_id: str) -> GroupRequestRow | None:
+    async def get_request(self, group_id: str, user_id: str) -> GroupRequest | None:
         q = select(GR).where(GR.c.group_id == group_id, GR.c.user_id == user_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
-        return GroupRequestRow.model_validate(dict(row._mapping)) if row else None
+        return record(GroupRequest, row) if row else None
 
     async def handle_request(
         self, group_id: str, user_id: str, state: int, handler_user_id: str, now_ms: int
@@ -248,7 +250,7 @@ class SqlGroupStore:
 
     async def list_requests(
         self, group_id: str, offset: int, limit: int
-    ) -> tuple[list[GroupRequestRow], int, int]:
+    ) -> tuple[list[GroupRequest], int, int]:
         cond = GR.c.group_id == group_id
         q = (
             select(GR)
@@ -261,4 +263,4 @@ class SqlGroupStore:
             total = await count(conn, GR, cond)
             pending = await count(conn, GR, cond, GR.c.state == PENDING)
             rows = (await conn.execute(q)).all()
-        return [GroupRequestRow.model_validate(dict(r._mapping)) for r in rows], total, pending
+        return [record(GroupRequest, r) for r in rows], total, pending

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.observability import metrics
 from parley.storage.batch import WriteBatch
+from parley.storage.records import Message, message_values
 from parley.storage.sql.conversation_state import ConversationStateWriter
 from parley.storage.sql.engine import insert_ignore
+from parley.storage.sql.mapping import hidden_columns, record, update_params
 from parley.storage.sql.schema import (
     ConversationRow,
     HiddenMessageRow,
@@ -29,8 +31,8 @@ H = HiddenMessageRow.__table__  # type: ignore[attr-defined]
 LOOKUP_CHUNK = 512
 
 
-def _msg(r: object) -> MessageRow:
-    return MessageRow.model_validate(dict(r._mapping))  # type: ignore[attr-defined]
+def _msg(r: object) -> Message:
+    return record(Message, r)
 
 
 @cache
@@ -90,16 +92,16 @@ class SqlMessageStore:
         t0 = perf_counter()
         async with self._engine.begin() as conn:
             if batch.messages:
-                await conn.execute(self._insert_msgs, batch.messages)
+                await conn.execute(self._insert_msgs, [message_values(m) for m in batch.messages])
             await self._state.write(conn, batch)
             if batch.message_updates:
-                await conn.execute(self._upd_msg, batch.message_updates)
+                await conn.execute(self._upd_msg, [update_params(u) for u in batch.message_updates])
             if batch.hidden:
-                await conn.execute(self._insert_hidden, batch.hidden)
+                await conn.execute(self._insert_hidden, [hidden_columns(h) for h in batch.hidden])
         metrics.COMMIT_SECONDS.observe(perf_counter() - t0)
         metrics.COMMIT_MESSAGES.observe(len(batch.messages))
 
-    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[MessageRow]:
+    async def get_range(self, conversation_id: str, begin: int, end: int) -> list[Message]:
         q = (
             select(M)
             .where(M.c.conversation_id == conversation_id, M.c.seq >= begin, M.c.seq <= end)
@@ -108,7 +110,7 @@ class SqlMessageStore:
         async with self._engine.connect() as conn:
             return [_msg(r) for r in (await conn.execute(q)).all()]
 
-    async def get_one(self, conversation_id: str, seq: int) -> MessageRow | None:
+    async def get_one(self, conversation_id: str, seq: int) -> Message | None:
         q = select(M).where(M.c.conversation_id == conversation_id, M.c.seq == seq)
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
@@ -116,9 +118,9 @@ class SqlMessageStore:
 
     async def find_by_client_ids(
         self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], MessageRow]:
+    ) -> dict[tuple[str, str], Message]:
         unique = list(dict.fromkeys(keys))
-        found: dict[tuple[str, str], MessageRow] = {}
+        found: dict[tuple[str, str], Message] = {}
         if not unique:
             return found
         async with self._engine.connect() as conn:
@@ -175,7 +177,7 @@ class SqlMessageStore:
         end_ms: int,
         offset: int,
         limit: int,
-    ) -> list[MessageRow]:
+    ) -> list[Message]:
         like = keyword.lower().replace("%", r"\%").replace("_", r"\_")
         mine = select(UC.c.conversation_id, UC.c.min_seq).where(UC.c.user_id == user_id)
         if conversation_id:

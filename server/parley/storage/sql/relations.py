@@ -5,7 +5,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from parley.storage.records import BlockEntry, Friend, FriendRequest
 from parley.storage.sql.engine import insert_for, insert_ignore
+from parley.storage.sql.mapping import columns, record
 from parley.storage.sql.schema import BlacklistRow, FriendRequestRow, FriendRow
 
 F = FriendRow.__table__  # type: ignore[attr-defined]
@@ -51,7 +53,7 @@ class SqlRelationStore:
         owner_user_id: str,
         offset: int,
         limit: int,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[Any], int]:
         """A page of the user's rows, newest first, with the total."""
         cond = owner_col == owner_user_id
         q = (
@@ -64,26 +66,26 @@ class SqlRelationStore:
         async with self._engine.connect() as conn:
             total = await count(conn, table, cond)
             rows = (await conn.execute(q)).all()
-        return [dict(r._mapping) for r in rows], total
+        return list(rows), total
 
-    async def get_friend(self, owner_user_id: str, friend_user_id: str) -> FriendRow | None:
+    async def get_friend(self, owner_user_id: str, friend_user_id: str) -> Friend | None:
         q = select(F).where(
             F.c.owner_user_id == owner_user_id, F.c.friend_user_id == friend_user_id
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(q)).first()
-        return FriendRow.model_validate(dict(row._mapping)) if row else None
+        return record(Friend, row) if row else None
 
     async def friend_ids(self, owner_user_id: str) -> list[str]:
         return await self._owned_ids(F.c.owner_user_id, F.c.friend_user_id, owner_user_id)
 
     async def list_friends(
         self, owner_user_id: str, offset: int, limit: int
-    ) -> tuple[list[FriendRow], int]:
+    ) -> tuple[list[Friend], int]:
         rows, total = await self._owned_page(
             F, F.c.owner_user_id, F.c.friend_user_id, owner_user_id, offset, limit
         )
-        return [FriendRow.model_validate(r) for r in rows], total
+        return [record(Friend, r) for r in rows], total
 
     async def accept_application(
         self, from_user_id: str, to_user_id: str, response: str, now_ms: int
@@ -135,10 +137,10 @@ class SqlRelationStore:
 
     # -- applications -----------------------------------------------------
 
-    async def put_application(self, row: FriendRequestRow) -> None:
+    async def put_application(self, request: FriendRequest) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                upsert(self._engine, FR, ["from_user_id", "to_user_id"], row.model_dump())
+                upsert(self._engine, FR, ["from_user_id", "to_user_id"], columns(request))
             )
 
     async def refuse_application(
@@ -158,7 +160,7 @@ class SqlRelationStore:
 
     async def list_applications(
         self, user_id: str, sent: bool, offset: int, limit: int
-    ) -> tuple[list[FriendRequestRow], int, int]:
+    ) -> tuple[list[FriendRequest], int, int]:
         cond = (FR.c.from_user_id if sent else FR.c.to_user_id) == user_id
         q = (
             select(FR)
@@ -171,7 +173,7 @@ class SqlRelationStore:
             total = await count(conn, FR, cond)
             pending = await count(conn, FR, cond, FR.c.state == PENDING)
             rows = (await conn.execute(q)).all()
-        return [FriendRequestRow.model_validate(dict(r._mapping)) for r in rows], total, pending
+        return [record(FriendRequest, r) for r in rows], total, pending
 
     # -- blacklist --------------------------------------------------------
 
@@ -201,8 +203,8 @@ class SqlRelationStore:
 
     async def list_blacklist(
         self, owner_user_id: str, offset: int, limit: int
-    ) -> tuple[list[BlacklistRow], int]:
+    ) -> tuple[list[BlockEntry], int]:
         rows, total = await self._owned_page(
             B, B.c.owner_user_id, B.c.blocked_user_id, owner_user_id, offset, limit
         )
-        return [BlacklistRow.model_validate(r) for r in rows], total
+        return [record(BlockEntry, r) for r in rows], total

@@ -7,13 +7,15 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from parley.storage.records import User
+from parley.storage.sql.mapping import columns, record
 from parley.storage.sql.schema import UserRow
 
 T = UserRow.__table__  # type: ignore[attr-defined]
 
 
-def _row(r: object) -> UserRow:
-    return UserRow.model_validate(dict(r._mapping))  # type: ignore[attr-defined]
+def _row(r: object) -> User:
+    return record(User, r)
 
 
 def _filters(keyword: str, blocked_only: bool) -> list[Any]:
@@ -35,7 +37,7 @@ class SqlUserStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def create_users(self, users: Sequence[UserRow]) -> None:
+    async def create_users(self, users: Sequence[User]) -> None:
         if not users:
             return
         async with self._engine.begin() as conn:
@@ -44,11 +46,11 @@ class SqlUserStore:
             if existing is not None:
                 raise KeyError(existing[0])
             try:
-                await conn.execute(T.insert(), [u.model_dump() for u in users])
+                await conn.execute(T.insert(), [columns(u) for u in users])
             except IntegrityError as e:
                 raise KeyError(ids[0]) from e
 
-    async def get_users(self, user_ids: Sequence[str]) -> list[UserRow]:
+    async def get_users(self, user_ids: Sequence[str]) -> list[User]:
         if not user_ids:
             return []
         async with self._engine.connect() as conn:
@@ -56,7 +58,7 @@ class SqlUserStore:
         by_id = {r.user_id: _row(r) for r in rows}
         return [by_id[u] for u in dict.fromkeys(user_ids) if u in by_id]
 
-    async def update_user(self, user_id: str, **fields: object) -> UserRow | None:
+    async def update_user(self, user_id: str, **fields: object) -> User | None:
         async with self._engine.begin() as conn:
             if fields:
                 await conn.execute(update(T).where(T.c.user_id == user_id).values(**fields))
@@ -65,7 +67,7 @@ class SqlUserStore:
 
     async def search_users(
         self, keyword: str, offset: int, limit: int, blocked_only: bool = False
-    ) -> tuple[list[UserRow], int]:
+    ) -> tuple[list[User], int]:
         cond = _filters(keyword, blocked_only)
         async with self._engine.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(T).where(*cond))).scalar()
@@ -94,7 +96,7 @@ class SqlUserStore:
 
     async def list_users_after(
         self, keyword: str, after_user_id: str, limit: int, blocked_only: bool = False
-    ) -> list[UserRow]:
+    ) -> list[User]:
         cond = _filters(keyword, blocked_only)
         if after_user_id:
             cond.append(T.c.user_id > after_user_id)
