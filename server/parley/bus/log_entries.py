@@ -1,0 +1,187 @@
+"""A WriteBatch as the log's protobuf (`parley.internal.log.v1.WriteBatch`).
+
+One pair of functions per entry type, field by field and by name, so that a
+renamed column shows here as a renamed key, while the log keeps its field
+names and numbers (buf breaking holds them to the baseline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.internal.log.v1 import log_pb2 as pb
+from parley.storage.batch import WriteBatch
+
+Row = dict[str, Any]
+
+
+def message_pb(r: Row) -> pb.MessageInsert:
+    return pb.MessageInsert(
+        conversation_id=r["conversation_id"],
+        seq=r["seq"],
+        server_msg_id=r["server_msg_id"],
+        client_msg_id=r["client_msg_id"],
+        sender_id=r["sender_id"],
+        session_type=r["session_type"],
+        status=r["status"],
+        counts_unread=r["counts_unread"],
+        server_time_ms=r["server_time_ms"],
+        search_text=r["search_text"],
+        body=r["body"],
+    )
+
+
+def message_of(m: pb.MessageInsert) -> Row:
+    return {
+        "conversation_id": m.conversation_id,
+        "seq": m.seq,
+        "server_msg_id": m.server_msg_id,
+        "client_msg_id": m.client_msg_id,
+        "sender_id": m.sender_id,
+        "session_type": m.session_type,
+        "status": m.status,
+        "counts_unread": m.counts_unread,
+        "server_time_ms": m.server_time_ms,
+        "search_text": m.search_text,
+        "body": m.body,
+    }
+
+
+def conversation_pb(r: Row) -> pb.ConversationUpsert:
+    return pb.ConversationUpsert(
+        conversation_id=r["conversation_id"],
+        session_type=r["session_type"],
+        max_seq=r["max_seq"],
+        version=r["version"],
+        update_time_ms=r["update_time_ms"],
+    )
+
+
+def conversation_of(m: pb.ConversationUpsert) -> Row:
+    return {
+        "conversation_id": m.conversation_id,
+        "session_type": m.session_type,
+        "max_seq": m.max_seq,
+        "version": m.version,
+        "update_time_ms": m.update_time_ms,
+    }
+
+
+def user_conversation_pb(r: Row) -> pb.UserConversationInsert:
+    return pb.UserConversationInsert(
+        user_id=r["user_id"],
+        conversation_id=r["conversation_id"],
+        session_type=r["session_type"],
+        peer_user_id=r["peer_user_id"],
+        group_id=r["group_id"],
+        min_seq=r["min_seq"],
+        has_read_seq=r["has_read_seq"],
+        delivered_seq=r["delivered_seq"],
+        pinned=r["pinned"],
+        receive_option=r["receive_option"],
+        draft=r["draft"],
+        draft_time_ms=r["draft_time_ms"],
+        extension=r["extension"],
+        version=r["version"],
+        create_time_ms=r["create_time_ms"],
+    )
+
+
+def user_conversation_of(m: pb.UserConversationInsert) -> Row:
+    return {
+        "user_id": m.user_id,
+        "conversation_id": m.conversation_id,
+        "session_type": m.session_type,
+        "peer_user_id": m.peer_user_id,
+        "group_id": m.group_id,
+        "min_seq": m.min_seq,
+        "has_read_seq": m.has_read_seq,
+        "delivered_seq": m.delivered_seq,
+        "pinned": m.pinned,
+        "receive_option": m.receive_option,
+        "draft": m.draft,
+        "draft_time_ms": m.draft_time_ms,
+        "extension": m.extension,
+        "version": m.version,
+        "create_time_ms": m.create_time_ms,
+    }
+
+
+def message_update_pb(r: Row) -> pb.MessageUpdate:
+    return pb.MessageUpdate(
+        conversation_id=r["b_conv"],
+        seq=r["b_seq"],
+        status=r["b_status"],
+        body=r["b_body"],
+        search_text=r["b_text"],
+    )
+
+
+def message_update_of(m: pb.MessageUpdate) -> Row:
+    return {
+        "b_conv": m.conversation_id,
+        "b_seq": m.seq,
+        "b_status": m.status,
+        "b_body": m.body,
+        "b_text": m.search_text,
+    }
+
+
+def hidden_pb(r: Row) -> pb.HiddenMessage:
+    return pb.HiddenMessage(
+        user_id=r["user_id"], conversation_id=r["conversation_id"], seq=r["seq"]
+    )
+
+
+def hidden_of(m: pb.HiddenMessage) -> Row:
+    return {"user_id": m.user_id, "conversation_id": m.conversation_id, "seq": m.seq}
+
+
+def batch_pb(b: WriteBatch) -> pb.WriteBatch:
+    return pb.WriteBatch(
+        messages=[message_pb(r) for r in b.messages],
+        conversations=[conversation_pb(r) for r in b.conversations.values()],
+        user_conversations=[user_conversation_pb(r) for r in b.user_conversations],
+        read_marks=[
+            pb.ReadMark(user_id=u, conversation_id=c, has_read_seq=s, version=v)
+            for (u, c), (s, v) in b.read_marks.items()
+        ],
+        delivered_marks=[
+            pb.DeliveredMark(user_id=u, conversation_id=c, delivered_seq=s)
+            for (u, c), s in b.delivered_marks.items()
+        ],
+        min_seq_marks=[
+            pb.MinSeqMark(user_id=u, conversation_id=c, min_seq=s, version=v)
+            for (u, c), (s, v) in b.min_seq_marks.items()
+        ],
+        message_updates=[message_update_pb(r) for r in b.message_updates],
+        hidden=[hidden_pb(r) for r in b.hidden],
+        activity=[pb.UserActivity(day=d, user_id=u) for d, u in b.activity],
+        counters=[
+            pb.CounterIncrement(day=d, metric=m, increment=n) for (d, m), n in b.counters.items()
+        ],
+        group_activity=[pb.GroupActivity(day=d, group_id=g) for d, g in b.group_activity],
+        last_active=b.last_active,
+    )
+
+
+def batch_of(m: pb.WriteBatch) -> WriteBatch:
+    return WriteBatch(
+        messages=[message_of(x) for x in m.messages],
+        conversations={x.conversation_id: conversation_of(x) for x in m.conversations},
+        user_conversations=[user_conversation_of(x) for x in m.user_conversations],
+        read_marks={
+            (x.user_id, x.conversation_id): (x.has_read_seq, x.version) for x in m.read_marks
+        },
+        delivered_marks={
+            (x.user_id, x.conversation_id): x.delivered_seq for x in m.delivered_marks
+        },
+        min_seq_marks={
+            (x.user_id, x.conversation_id): (x.min_seq, x.version) for x in m.min_seq_marks
+        },
+        message_updates=[message_update_of(x) for x in m.message_updates],
+        hidden=[hidden_of(x) for x in m.hidden],
+        activity={(x.day, x.user_id) for x in m.activity},
+        counters={(x.day, x.metric): x.increment for x in m.counters},
+        group_activity={(x.day, x.group_id) for x in m.group_activity},
+        last_active=dict(m.last_active),
+    )
