@@ -15,7 +15,7 @@ import bson
 from google.protobuf.message import DecodeError
 
 from parley.bus import bson_entries
-from parley.bus.log_entries import batch_of, batch_pb
+from parley.bus.log_entries import batch_of, fill_batch
 from parley.internal.log.v1 import log_pb2 as pb
 from parley.storage.batch import WriteBatch
 
@@ -59,7 +59,7 @@ class Envelope:
             exclude=self.exclude,
         )
         if self.batch is not None:
-            entry.batch.CopyFrom(batch_pb(self.batch))
+            fill_batch(entry.batch, self.batch)
         return PROTOBUF_LOG + entry.SerializeToString()
 
     @classmethod

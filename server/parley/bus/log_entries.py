@@ -2,7 +2,9 @@
 
 One pair of functions per entry type, field by field and by name, so that a
 renamed column shows here as a renamed key, while the log keeps its field
-names and numbers (buf breaking holds them to the baseline)."""
+names and numbers (buf breaking holds them to the baseline). Encoding fills
+the entry in place (`add()`, attribute by attribute): half the time of
+building each message from keywords and copying it in."""
 
 from __future__ import annotations
 
@@ -14,20 +16,18 @@ from parley.storage.batch import WriteBatch
 Row = dict[str, Any]
 
 
-def message_pb(r: Row) -> pb.MessageInsert:
-    return pb.MessageInsert(
-        conversation_id=r["conversation_id"],
-        seq=r["seq"],
-        server_msg_id=r["server_msg_id"],
-        client_msg_id=r["client_msg_id"],
-        sender_id=r["sender_id"],
-        session_type=r["session_type"],
-        status=r["status"],
-        counts_unread=r["counts_unread"],
-        server_time_ms=r["server_time_ms"],
-        search_text=r["search_text"],
-        body=r["body"],
-    )
+def fill_message(m: pb.MessageInsert, r: Row) -> None:
+    m.conversation_id = r["conversation_id"]
+    m.seq = r["seq"]
+    m.server_msg_id = r["server_msg_id"]
+    m.client_msg_id = r["client_msg_id"]
+    m.sender_id = r["sender_id"]
+    m.session_type = r["session_type"]
+    m.status = r["status"]
+    m.counts_unread = r["counts_unread"]
+    m.server_time_ms = r["server_time_ms"]
+    m.search_text = r["search_text"]
+    m.body = r["body"]
 
 
 def message_of(m: pb.MessageInsert) -> Row:
@@ -46,14 +46,12 @@ def message_of(m: pb.MessageInsert) -> Row:
     }
 
 
-def conversation_pb(r: Row) -> pb.ConversationUpsert:
-    return pb.ConversationUpsert(
-        conversation_id=r["conversation_id"],
-        session_type=r["session_type"],
-        max_seq=r["max_seq"],
-        version=r["version"],
-        update_time_ms=r["update_time_ms"],
-    )
+def fill_conversation(m: pb.ConversationUpsert, r: Row) -> None:
+    m.conversation_id = r["conversation_id"]
+    m.session_type = r["session_type"]
+    m.max_seq = r["max_seq"]
+    m.version = r["version"]
+    m.update_time_ms = r["update_time_ms"]
 
 
 def conversation_of(m: pb.ConversationUpsert) -> Row:
@@ -66,24 +64,22 @@ def conversation_of(m: pb.ConversationUpsert) -> Row:
     }
 
 
-def user_conversation_pb(r: Row) -> pb.UserConversationInsert:
-    return pb.UserConversationInsert(
-        user_id=r["user_id"],
-        conversation_id=r["conversation_id"],
-        session_type=r["session_type"],
-        peer_user_id=r["peer_user_id"],
-        group_id=r["group_id"],
-        min_seq=r["min_seq"],
-        has_read_seq=r["has_read_seq"],
-        delivered_seq=r["delivered_seq"],
-        pinned=r["pinned"],
-        receive_option=r["receive_option"],
-        draft=r["draft"],
-        draft_time_ms=r["draft_time_ms"],
-        extension=r["extension"],
-        version=r["version"],
-        create_time_ms=r["create_time_ms"],
-    )
+def fill_user_conversation(m: pb.UserConversationInsert, r: Row) -> None:
+    m.user_id = r["user_id"]
+    m.conversation_id = r["conversation_id"]
+    m.session_type = r["session_type"]
+    m.peer_user_id = r["peer_user_id"]
+    m.group_id = r["group_id"]
+    m.min_seq = r["min_seq"]
+    m.has_read_seq = r["has_read_seq"]
+    m.delivered_seq = r["delivered_seq"]
+    m.pinned = r["pinned"]
+    m.receive_option = r["receive_option"]
+    m.draft = r["draft"]
+    m.draft_time_ms = r["draft_time_ms"]
+    m.extension = r["extension"]
+    m.version = r["version"]
+    m.create_time_ms = r["create_time_ms"]
 
 
 def user_conversation_of(m: pb.UserConversationInsert) -> Row:
@@ -106,14 +102,12 @@ def user_conversation_of(m: pb.UserConversationInsert) -> Row:
     }
 
 
-def message_update_pb(r: Row) -> pb.MessageUpdate:
-    return pb.MessageUpdate(
-        conversation_id=r["b_conv"],
-        seq=r["b_seq"],
-        status=r["b_status"],
-        body=r["b_body"],
-        search_text=r["b_text"],
-    )
+def fill_message_update(m: pb.MessageUpdate, r: Row) -> None:
+    m.conversation_id = r["b_conv"]
+    m.seq = r["b_seq"]
+    m.status = r["b_status"]
+    m.body = r["b_body"]
+    m.search_text = r["b_text"]
 
 
 def message_update_of(m: pb.MessageUpdate) -> Row:
@@ -126,42 +120,42 @@ def message_update_of(m: pb.MessageUpdate) -> Row:
     }
 
 
-def hidden_pb(r: Row) -> pb.HiddenMessage:
-    return pb.HiddenMessage(
-        user_id=r["user_id"], conversation_id=r["conversation_id"], seq=r["seq"]
-    )
+def fill_hidden(m: pb.HiddenMessage, r: Row) -> None:
+    m.user_id = r["user_id"]
+    m.conversation_id = r["conversation_id"]
+    m.seq = r["seq"]
 
 
 def hidden_of(m: pb.HiddenMessage) -> Row:
     return {"user_id": m.user_id, "conversation_id": m.conversation_id, "seq": m.seq}
 
 
-def batch_pb(b: WriteBatch) -> pb.WriteBatch:
-    return pb.WriteBatch(
-        messages=[message_pb(r) for r in b.messages],
-        conversations=[conversation_pb(r) for r in b.conversations.values()],
-        user_conversations=[user_conversation_pb(r) for r in b.user_conversations],
-        read_marks=[
-            pb.ReadMark(user_id=u, conversation_id=c, has_read_seq=s, version=v)
-            for (u, c), (s, v) in b.read_marks.items()
-        ],
-        delivered_marks=[
-            pb.DeliveredMark(user_id=u, conversation_id=c, delivered_seq=s)
-            for (u, c), s in b.delivered_marks.items()
-        ],
-        min_seq_marks=[
-            pb.MinSeqMark(user_id=u, conversation_id=c, min_seq=s, version=v)
-            for (u, c), (s, v) in b.min_seq_marks.items()
-        ],
-        message_updates=[message_update_pb(r) for r in b.message_updates],
-        hidden=[hidden_pb(r) for r in b.hidden],
-        activity=[pb.UserActivity(day=d, user_id=u) for d, u in b.activity],
-        counters=[
-            pb.CounterIncrement(day=d, metric=m, increment=n) for (d, m), n in b.counters.items()
-        ],
-        group_activity=[pb.GroupActivity(day=d, group_id=g) for d, g in b.group_activity],
-        last_active=b.last_active,
-    )
+def fill_batch(out: pb.WriteBatch, b: WriteBatch) -> None:
+    out.SetInParent()  # present even when empty: a batch that writes nothing is not no batch
+    for r in b.messages:
+        fill_message(out.messages.add(), r)
+    for r in b.conversations.values():
+        fill_conversation(out.conversations.add(), r)
+    for r in b.user_conversations:
+        fill_user_conversation(out.user_conversations.add(), r)
+    for (u, c), (s, v) in b.read_marks.items():
+        out.read_marks.add(user_id=u, conversation_id=c, has_read_seq=s, version=v)
+    for (u, c), s in b.delivered_marks.items():
+        out.delivered_marks.add(user_id=u, conversation_id=c, delivered_seq=s)
+    for (u, c), (s, v) in b.min_seq_marks.items():
+        out.min_seq_marks.add(user_id=u, conversation_id=c, min_seq=s, version=v)
+    for r in b.message_updates:
+        fill_message_update(out.message_updates.add(), r)
+    for r in b.hidden:
+        fill_hidden(out.hidden.add(), r)
+    for d, u in b.activity:
+        out.activity.add(day=d, user_id=u)
+    for (d, m), n in b.counters.items():
+        out.counters.add(day=d, metric=m, increment=n)
+    for d, g in b.group_activity:
+        out.group_activity.add(day=d, group_id=g)
+    if b.last_active:
+        out.last_active.update(b.last_active)
 
 
 def batch_of(m: pb.WriteBatch) -> WriteBatch:
