@@ -18,9 +18,12 @@ gen_python() {
   python -m grpc_tools.protoc -Iprotos \
     --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" $protos
   # The contract with its comments, which the generated modules lack: the
-  # server's reflection serves it (server/parley/api/reflection.py).
+  # server's reflection serves it (server/parley/api/reflection.py). The
+  # cluster log's entries (parley/internal) are the server's own, not served.
+  local contract
+  contract=$(echo "$protos" | grep -v '^parley/internal/')
   python -m grpc_tools.protoc -Iprotos --include_imports --include_source_info \
-    --descriptor_set_out="$out/parley/contract.binpb" $protos
+    --descriptor_set_out="$out/parley/contract.binpb" $contract
 }
 
 gen_optional() {

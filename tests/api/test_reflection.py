@@ -195,10 +195,15 @@ async def reflect(
         return [r async for r in call(iter(requests))]
 
 
+# The cluster log's entries: the server's own, not part of what it serves.
+INTERNAL = "parley/internal/"
+
+
 def compiled_contract(tmp: Path) -> dict[str, descriptor_pb2.FileDescriptorProto]:
     """protos/ compiled now, with its comments: what reflection must serve."""
     out = tmp / "contract.binpb"
     files = sorted(str(p.relative_to(REPO / "protos")) for p in (REPO / "protos").rglob("*.proto"))
+    files = [f for f in files if not f.startswith(INTERNAL)]
     args = [f"-I{REPO / 'protos'}", "--include_source_info", f"--descriptor_set_out={out}"]
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", *args, *files], check=True)
     fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
@@ -228,19 +233,24 @@ async def test_reflection_serves_every_comment_of_the_contract(
             f = descriptor_pb2.FileDescriptorProto.FromString(raw)
             served[f.name] = f
     assert set(expected) <= set(served)
+    assert not [name for name in served if name.startswith(INTERNAL)]
     for name, want in expected.items():
         assert served[name] == want, f"{name} is served without its comments"
-    by_name, unknown = await reflect(
+    by_name, unknown, internal = await reflect(
         server.address,
         method,
         reflection_pb2.ServerReflectionRequest(file_by_filename="parley/msg/v1/msg.proto"),
         reflection_pb2.ServerReflectionRequest(file_containing_symbol="parley.NoSuchThing"),
+        reflection_pb2.ServerReflectionRequest(
+            file_containing_symbol="parley.internal.log.v1.Entry"
+        ),
     )
     first = by_name.file_descriptor_response.file_descriptor_proto[0]
     assert (
         descriptor_pb2.FileDescriptorProto.FromString(first) == expected["parley/msg/v1/msg.proto"]
     )
     assert unknown.error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+    assert internal.error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
     # The reflection services describe themselves too (grpcurl describes all it lists).
     assert "grpc/reflection/v1/reflection.proto" in served
     assert served["grpc/reflection/v1/reflection.proto"].package == "grpc.reflection.v1"

@@ -91,6 +91,19 @@ def test_gen_sh_runs_every_swift_and_dart_template() -> None:
         assert re.search(line, script, re.M), f"gen.sh does not generate {template.name}"
 
 
+def test_no_client_is_generated_from_the_cluster_log() -> None:
+    """protos/parley/internal is the server's own (the cluster log's entries):
+    every client template and the Kotlin build leave it out."""
+    assert (REPO / "protos" / "parley" / "internal").is_dir()
+    for template in sorted(CODEGEN.glob("buf.gen.*.yaml")):
+        text = template.read_text()
+        assert re.search(r"^\s*exclude_paths:\n\s*- protos/parley/internal$", text, re.M), (
+            f"{template.name} generates the internal protos"
+        )
+    pom = (REPO / "clients" / "kotlin" / "pom.xml").read_text()
+    assert "<exclude>parley/internal/**</exclude>" in pom
+
+
 def test_swift_grpc2_versions_agree() -> None:
     pins = template_pins(CODEGEN / "buf.gen.swift.yaml")
     deps, platforms, target = swift_manifest(SWIFT / "Package.swift")

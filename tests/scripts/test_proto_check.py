@@ -17,6 +17,7 @@ import pytest
 from tests.harness import REPO
 
 MSG = "protos/parley/msg/v1/msg.proto"
+LOG = "protos/parley/internal/log/v1/log.proto"
 SEQ_RANGE = "  int64 end = 3;\n}"
 
 
@@ -99,6 +100,19 @@ def test_a_change_that_breaks_stubs_fails(
     result = proto_check(root)
     assert result.returncode != 0
     assert complaint in result.stdout + result.stderr
+
+
+def test_a_renamed_field_of_the_cluster_log_fails(tmp_path: Path) -> None:
+    """The log's entries outlive a rolling upgrade: a newer worker reads what
+    an older gateway wrote, so the internal file is held like the contract."""
+    root = copy_of_contract(tmp_path)
+    path = root / LOG
+    before = path.read_text()
+    path.write_text(before.replace("int64 alloc_ms = 4;", "int64 alloc_time_ms = 4;", 1))
+    assert path.read_text() != before
+    result = proto_check(root)
+    assert result.returncode != 0
+    assert 'changed name from "alloc_ms" to "alloc_time_ms"' in result.stdout + result.stderr
 
 
 def test_an_additive_change_passes(tmp_path: Path) -> None:

@@ -1,54 +1,37 @@
-"""What travels on the bus, as BSON (compact, and bytes need no escaping).
+"""What travels on the bus.
 
 An Envelope is one append to a conversation: the seq, the WriteBatch that
 stores it, and what to push once it is stored. Holes and ticks are envelopes
-without a batch."""
+without a batch. In the log (JetStream) an envelope is `PROTOBUF_LOG` then a
+`parley.internal.log.v1.Entry`; entries of earlier releases, BSON documents,
+are still read (bus/bson_entries.py). Push events go over core NATS and are
+never stored, so they stay BSON."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import bson
+from google.protobuf.message import DecodeError
 
-from parley.storage.batch import HiddenMark, MessageUpdate, WriteBatch
-from parley.storage.records import Conversation, Message, UserConversation, message_values
+from parley.bus import bson_entries
+from parley.bus.log_entries import batch_of, fill_batch
+from parley.internal.log.v1 import log_pb2 as pb
+from parley.storage.batch import WriteBatch
 
 MSG, HOLE, TICK = "msg", "hole", "tick"
 
+# The first four bytes of a protobuf entry. A BSON entry starts with its own
+# size, little-endian; these read as ~829 million, more than NATS accepts in a
+# message (64 MiB at most), so no BSON entry can start with them.
+PROTOBUF_LOG = b"PLv1"
 
-def encode_batch(b: WriteBatch) -> dict[str, Any]:
-    return {
-        "messages": [message_values(m) for m in b.messages],
-        "conversations": [asdict(c) for c in b.conversations.values()],
-        "user_conversations": [asdict(uc) for uc in b.user_conversations],
-        "read_marks": [[u, c, s, v] for (u, c), (s, v) in b.read_marks.items()],
-        "delivered_marks": [[u, c, s] for (u, c), s in b.delivered_marks.items()],
-        "min_seq_marks": [[u, c, s, v] for (u, c), (s, v) in b.min_seq_marks.items()],
-        "message_updates": [asdict(u) for u in b.message_updates],
-        "hidden": [asdict(h) for h in b.hidden],
-        "activity": [list(x) for x in b.activity],
-        "counters": [[d, m, n] for (d, m), n in b.counters.items()],
-        "group_activity": [list(x) for x in b.group_activity],
-        "last_active": b.last_active,
-    }
-
-
-def decode_batch(d: dict[str, Any]) -> WriteBatch:
-    return WriteBatch(
-        messages=[Message(**m) for m in d["messages"]],
-        conversations={c["conversation_id"]: Conversation(**c) for c in d["conversations"]},
-        user_conversations=[UserConversation(**uc) for uc in d["user_conversations"]],
-        read_marks={(u, c): (s, v) for u, c, s, v in d["read_marks"]},
-        delivered_marks={(u, c): s for u, c, s in d["delivered_marks"]},
-        min_seq_marks={(u, c): (s, v) for u, c, s, v in d["min_seq_marks"]},
-        message_updates=[MessageUpdate(**u) for u in d["message_updates"]],
-        hidden=[HiddenMark(**h) for h in d["hidden"]],
-        activity={(x[0], x[1]) for x in d["activity"]},
-        counters={(x, m): n for x, m, n in d.get("counters", [])},
-        group_activity={(x[0], x[1]) for x in d.get("group_activity", [])},
-        last_active=dict(d.get("last_active", {})),
-    )
+_KIND_PB = {
+    MSG: pb.ENTRY_KIND_MESSAGE,
+    HOLE: pb.ENTRY_KIND_HOLE,
+    TICK: pb.ENTRY_KIND_TICK,
+}
+_KIND_OF = {v: k for k, v in _KIND_PB.items()}
 
 
 @dataclass(slots=True)
@@ -66,31 +49,45 @@ class Envelope:
     exclude: str = ""
 
     def encode(self) -> bytes:
-        doc: dict[str, Any] = {"k": self.kind, "c": self.conversation_id, "s": self.seq}
-        if self.alloc_ms:
-            doc["t"] = self.alloc_ms
+        entry = pb.Entry(
+            kind=_KIND_PB[self.kind],
+            conversation_id=self.conversation_id,
+            seq=self.seq,
+            alloc_ms=self.alloc_ms,
+            members=self.members,
+            frame=self.frame,
+            exclude=self.exclude,
+        )
         if self.batch is not None:
-            doc["b"] = encode_batch(self.batch)
-        if self.members:
-            doc["m"] = self.members
-        if self.frame:
-            doc["f"] = self.frame
-        if self.exclude:
-            doc["x"] = self.exclude
-        return bson.encode(doc)
+            fill_batch(entry.batch, self.batch)
+        return PROTOBUF_LOG + entry.SerializeToString()
 
     @classmethod
     def decode(cls, data: bytes) -> Envelope:
-        doc = bson.decode(data)
+        if data[:4] == PROTOBUF_LOG:
+            try:
+                entry = pb.Entry.FromString(data[4:])
+            except DecodeError as e:
+                raise ValueError(f"undecodable log entry: {e}") from e
+            return cls._of(entry)
+        if bson_entries.is_bson(data):
+            return cls(**bson_entries.envelope_fields(data))
+        raise ValueError(f"not a log entry (starts with {data[:8]!r})")
+
+    @classmethod
+    def _of(cls, entry: pb.Entry) -> Envelope:
+        kind = _KIND_OF.get(entry.kind)
+        if kind is None:
+            raise ValueError(f"log entry of unknown kind {entry.kind}")
         return cls(
-            kind=doc["k"],
-            conversation_id=doc.get("c", ""),
-            seq=int(doc.get("s", 0)),
-            alloc_ms=int(doc.get("t", 0)),
-            batch=decode_batch(doc["b"]) if "b" in doc else None,
-            members=list(doc.get("m", [])),
-            frame=bytes(doc.get("f", b"")),
-            exclude=doc.get("x", ""),
+            kind=kind,
+            conversation_id=entry.conversation_id,
+            seq=entry.seq,
+            alloc_ms=entry.alloc_ms,
+            batch=batch_of(entry.batch) if entry.HasField("batch") else None,
+            members=list(entry.members),
+            frame=entry.frame,
+            exclude=entry.exclude,
         )
 
 
