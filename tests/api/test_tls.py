@@ -5,9 +5,11 @@ off loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,6 +23,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from parley.cli.dev_cert import DEFAULT_HOSTS, client_certificate, self_signed, write_file
+from parley.cli.next_step import announce_next_step
+from parley.config import Settings
+from parley.config.settings import TlsSettings
 from parley.tls import is_loopback
 from tests.api.test_reflection import run as grpcurl
 from tests.harness import Api, ServerProcess, channel, new_user_id
@@ -154,6 +159,25 @@ async def test_calls_over_tls_with_the_dev_certificate(
     assert loaded["level"] == "INFO" and loaded["tls_subject"] == "CN=Parley development"
 
 
+def test_the_next_step_serve_prints_works_over_tls(
+    tls_server: ServerProcess, certs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(
+        listen="127.0.0.1:0",
+        data_dir=tls_server.data_dir,
+        tls=TlsSettings(cert_file=str(certs / "cert.pem"), key_file=str(certs / "key.pem")),
+    )
+    announce_next_step(settings, tls_server.port)
+    command = capsys.readouterr().out.split("next, in another terminal: ", 1)[1].strip()
+    assert f"--ca-file {certs / 'cert.pem'}" in command
+    env = {**os.environ, "PARLEY_ADMIN_SECRET": tls_server.admin_secret}
+    done = subprocess.run(
+        [*shlex.split(command), "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "days" in json.loads(done.stdout)
+
+
 async def test_tls_port_refuses_cleartext_and_untrusted_clients(
     tls_server: ServerProcess, tmp_path: Path
 ) -> None:
@@ -189,6 +213,18 @@ async def test_mutual_tls_requires_a_client_certificate_the_ca_signed(tmp_path: 
             assert await api.login_admin()
         finally:
             await api.close()
+        # The admin CLI as a service caller with its certificate.
+        admin = [sys.executable, "-m", "parley", "admin", "token", "--address", proc.address]
+        admin += ["--ca-file", str(ca), "--secret", proc.admin_secret]
+        client = ["--cert", str(d / "billing.pem"), "--key", str(d / "billing-key.pem")]
+        done = await asyncio.to_thread(
+            subprocess.run, [*admin, *client], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0 and done.stdout.count(".") == 2, done.stderr
+        done = await asyncio.to_thread(
+            subprocess.run, admin, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 1 and "UNAVAILABLE" in done.stderr, done.stderr
         listed = await grpcurl(
             "-cacert",
             str(ca),
