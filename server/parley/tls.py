@@ -23,6 +23,7 @@ from pathlib import Path
 
 import grpc
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from parley.config import Settings
@@ -67,7 +68,7 @@ def load(cfg: TlsSettings) -> Loaded:
         raise TlsConfigError(f"tls.cert_file {cfg.cert_file}: no PEM certificate ({e})") from e
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
         raise TlsConfigError(f"tls.key_file {cfg.key_file}: no unencrypted PEM key ({e})") from e
     leaf = certs[0]
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
@@ -151,8 +152,12 @@ class CertificateSource:
         """gRPC's fetcher, on its own thread at each new connection: None keeps
         the configuration it has. Costs three stat calls when nothing changed."""
         with self._lock:
-            if _stamp(self.cfg) != self._stamp:
-                self._reload()
+            try:
+                if _stamp(self.cfg) != self._stamp:
+                    self._reload()
+            except Exception:
+                # An exception here would fail this handshake; the current pair still serves.
+                log.exception("tls certificate reload failed")
             pending, self._pending = self._pending, None
             return pending
 
