@@ -149,13 +149,25 @@ def new_user_id(prefix: str = "u") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def channel(address: str, credentials: grpc.ChannelCredentials | None = None) -> grpc.aio.Channel:
+    """Cleartext, or TLS with the credentials given (tests/api/test_tls.py)."""
+    if credentials is None:
+        return grpc.aio.insecure_channel(address)
+    return grpc.aio.secure_channel(address, credentials)
+
+
 class Api:
     """Unary stubs over one channel, with the admin token at hand."""
 
-    def __init__(self, address: str, admin_secret: str) -> None:
+    def __init__(
+        self,
+        address: str,
+        admin_secret: str,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.address = address
         self.admin_secret = admin_secret
-        self.channel = grpc.aio.insecure_channel(address)
+        self.channel = channel(address, credentials)
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
         self.users = user_pb2_grpc.UserServiceStub(self.channel)
         self.msg = msg_pb2_grpc.MsgServiceStub(self.channel)
@@ -191,8 +203,16 @@ class Api:
 class Device:
     """One device's stream: frames are read in the background into a queue."""
 
-    def __init__(self, address: str, token: str, platform: int, device_id: str) -> None:
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        platform: int,
+        device_id: str,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.address = address
+        self.credentials = credentials
         self.token = token
         self.platform = platform
         self.device_id = device_id
@@ -218,7 +238,7 @@ class Device:
     async def open(self, timeout: float = 10.0) -> gateway_pb2.SessionFrame:
         # Created here, inside the running loop: an aio channel belongs to the
         # loop it was made in.
-        self.channel = grpc.aio.insecure_channel(self.address)
+        self.channel = channel(self.address, self.credentials)
         stub = gateway_pb2_grpc.GatewayServiceStub(self.channel)
         self.call = stub.Connect(self._outgoing())
         auth = gateway_pb2.ClientFrame(request_id="auth")

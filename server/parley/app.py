@@ -73,6 +73,7 @@ from parley.storage.sql.groups import SqlGroupStore
 from parley.storage.sql.push import SqlPushStore
 from parley.storage.sql.relations import SqlRelationStore
 from parley.storage.sql.stats import SqlStatsStore
+from parley.tls import add_port
 from parley.user.v1 import user_pb2, user_pb2_grpc
 
 if TYPE_CHECKING:
@@ -428,7 +429,7 @@ async def start_app(settings: Settings) -> App:
         extra=[health_pb2.DESCRIPTOR, error_details_pb2.DESCRIPTOR],
     )
     try:
-        port = server.add_insecure_port(settings.listen)
+        port = add_port(server, settings)
     except RuntimeError as e:  # the address is in use or not this host's
         raise SystemExit(f"cannot listen on {settings.listen}: {e}") from e
     await server.start()

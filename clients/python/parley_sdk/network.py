@@ -61,6 +61,24 @@ class NetworkOptions:
     request_timeout: float = 15.0
     #: Sent in the auth frame.
     sdk_version: str = SDK_VERSION
+    #: TLS to the server, verified against the system's root certificates (or `ca_file`).
+    tls: bool = False
+    #: PEM CA certificates to trust instead of the system's, e.g. the certificate of
+    #: `parley dev-cert`; setting it turns TLS on. Read at each connect, so a renewed
+    #: CA is picked up on the next reconnect.
+    ca_file: str | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        """TLS credentials of the channel, or None for cleartext."""
+        if self.ca_file:
+            with open(self.ca_file, "rb") as f:
+                roots: bytes | None = f.read()
+        elif self.tls:
+            roots = None
+        else:
+            return None
+        credentials: grpc.ChannelCredentials = grpc.ssl_channel_credentials(roots)
+        return credentials
 
 
 class ConnectionHandler(Protocol):
@@ -285,13 +303,15 @@ class Connection:
     async def _connect_once(self) -> bool:
         """One stream's life; returns True when it was authenticated before it ended."""
         await self._close_channel()
-        self.channel = grpc.aio.insecure_channel(
-            self.address,
-            options=[
-                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                ("grpc.enable_retries", 0),
-            ],
-        )
+        options = [
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ("grpc.enable_retries", 0),
+        ]
+        credentials = self.options.credentials()
+        if credentials is None:
+            self.channel = grpc.aio.insecure_channel(self.address, options=options)
+        else:
+            self.channel = grpc.aio.secure_channel(self.address, credentials, options=options)
         stub = gateway_pb2_grpc.GatewayServiceStub(self.channel)
         call = stub.Connect()
         self._kicked_reason = ""

@@ -50,6 +50,12 @@ def register(sub: Any) -> None:
     )
     common.add_argument("--token", help="an admin token instead of the secret (PARLEY_ADMIN_TOKEN)")
     common.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    common.add_argument("--tls", action="store_true", help="connect over TLS (system roots)")
+    common.add_argument(
+        "--ca-file", help="PEM CA to trust instead, e.g. tls/cert.pem (PARLEY_CA_FILE; TLS)"
+    )
+    common.add_argument("--cert", help="client certificate PEM, when the server asks (mutual TLS)")
+    common.add_argument("--key", help="the client certificate's private key PEM")
     common.add_argument("--timeout", type=float, default=30.0, help="seconds per call (default 30)")
 
     admin = sub.add_parser("admin", help="operate a running server (statistics, users, notices)")
@@ -100,7 +106,7 @@ class Client:
         self.args = args
         self.address = args.address or os.environ.get("PARLEY_ADDRESS") or "127.0.0.1:50051"
         self.timeout = args.timeout
-        self.channel = grpc.insecure_channel(self.address)
+        self.channel = _channel(self.address, args)
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
         self._token = args.token or os.environ.get("PARLEY_ADMIN_TOKEN", "")
@@ -138,6 +144,28 @@ class Client:
 
     def close(self) -> None:
         self.channel.close()
+
+
+def _channel(address: str, args: argparse.Namespace) -> grpc.Channel:
+    ca = args.ca_file or os.environ.get("PARLEY_CA_FILE", "")
+    channel: grpc.Channel
+    if not (ca or args.tls or args.cert):
+        channel = grpc.insecure_channel(address)
+        return channel
+    if bool(args.cert) != bool(args.key):
+        raise CliError("--cert and --key go together")
+
+    def read(path: str | None) -> bytes | None:
+        if not path:
+            return None
+        try:
+            return Path(path).read_bytes()
+        except OSError as e:
+            raise CliError(f"{path}: {e.strerror}") from e
+
+    creds = grpc.ssl_channel_credentials(read(ca), read(args.key), read(args.cert))
+    channel = grpc.secure_channel(address, creds)
+    return channel
 
 
 # -- output ------------------------------------------------------------------
@@ -417,7 +445,11 @@ COMMANDS: dict[str, Callable[[Client], None]] = {
 
 
 def run(args: argparse.Namespace) -> int:
-    client = Client(args)
+    try:
+        client = Client(args)
+    except CliError as e:
+        print(f"parley admin: {e}", file=sys.stderr)
+        return 2
     try:
         COMMANDS[args.admin_command](client)
         return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from parley.cli import admin
+from parley.cli import admin, dev_cert
 from parley.config import Settings
 
 
@@ -32,9 +32,12 @@ def main(argv: list[str] | None = None) -> None:
     migrate.add_argument("--url", help="database URL (default: storage.database_url)")
     migrate.add_argument("--revision", default="head", help="target revision (default head)")
     admin.register(sub)
+    dev_cert.register(sub)
     args = parser.parse_args(argv)
     if args.command == "admin":
         raise SystemExit(admin.run(args))
+    if args.command == "dev-cert":
+        raise SystemExit(dev_cert.run(args))
     if args.command == "migrate":
         from parley.storage.sql.migrate import upgrade
 

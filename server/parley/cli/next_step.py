@@ -29,6 +29,9 @@ def announce_next_step(settings: Settings, port: int) -> None:
         cmd += ["--address", address]
     if settings.data_dir != ADMIN_DATA_DIR:
         cmd += ["--data-dir", str(settings.data_dir)]
+    if settings.tls.cert_file:
+        # Right for `parley dev-cert`'s certificate, its own CA; a public CA's needs no file.
+        cmd += ["--ca-file", settings.tls.cert_file]
     announce(f"next, in another terminal: {shlex.join(cmd)}")
 
 

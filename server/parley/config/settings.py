@@ -134,6 +134,19 @@ class MetricsSettings(BaseModel):
     listen: str = "127.0.0.1:9464"
 
 
+class TlsSettings(BaseModel):
+    """TLS on the gRPC port (parley.tls, docs/tls.md). No certificate: cleartext,
+    which is meant for loopback only (elsewhere the server warns at start)."""
+
+    # PEM files: the certificate chain (leaf first) and its private key.
+    # Read again when they change (checked at each new connection) or on SIGHUP.
+    cert_file: str = ""
+    key_file: str = ""
+    # PEM CA certificates: set, every client must present a certificate one
+    # of them signed (mutual TLS, for service-to-service callers).
+    client_ca_file: str = ""
+
+
 class StorageSettings(BaseModel):
     # Empty: SQLite in the data directory.
     database_url: str = ""
@@ -193,6 +206,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     hooks: HookSettings = Field(default_factory=HookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tls: TlsSettings = Field(default_factory=TlsSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod

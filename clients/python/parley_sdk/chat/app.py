@@ -3,6 +3,9 @@
     parley-chat --address 127.0.0.1:50051 --token "$ALICE" --platform ios \\
                 --device-id alice-laptop --db alice.db
 
+Over TLS: `--tls` (a certificate of a public CA), or `--ca-file tls/cert.pem`
+(the self-signed development certificate of `parley dev-cert`).
+
 Lines you type are sent to the open conversation; `/help` lists commands.
 Incoming messages, receipts and typing show up live; the bottom line shows
 the connection state, the total unread count and who is typing.
@@ -38,6 +41,7 @@ from parley_sdk.models import (
     SendStatus,
     TypingEvent,
 )
+from parley_sdk.network import NetworkOptions
 
 TYPING_SHOWN_S = 6.0
 TYPING_RESEND_S = 3.0
@@ -395,6 +399,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="parley-chat", description="Parley terminal chat client")
     p.add_argument("--address", default=os.environ.get("PARLEY_ADDRESS", "127.0.0.1:50051"))
     p.add_argument("--token", default=os.environ.get("PARLEY_TOKEN", ""), help="user token")
+    p.add_argument("--tls", action="store_true", help="connect over TLS (system root certificates)")
+    p.add_argument(
+        "--ca-file",
+        default=os.environ.get("PARLEY_CA_FILE", ""),
+        help="PEM CA to trust instead, e.g. tls/cert.pem of `parley dev-cert` (implies --tls)",
+    )
     p.add_argument("--platform", default="linux", help="the token's platform (ios, linux, ...)")
     p.add_argument("--device-id", default="", help="stable id of this device")
     p.add_argument("--db", default="", help="SQLite file of this user (default: ./<device>.db)")
@@ -410,10 +420,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def amain(args: argparse.Namespace) -> int:
-    client = ParleyClient(args.address, args.token, args.platform, args.device_id, db_path=args.db)
+    network = NetworkOptions(tls=args.tls, ca_file=args.ca_file or None)
+    client = ParleyClient(
+        args.address, args.token, args.platform, args.device_id, db_path=args.db, network=network
+    )
     app = ChatApp(client)
     client.add_listener(app)
-    print(f"parley-chat: connecting to {args.address} (store {args.db})", flush=True)
+    tls = ", TLS" if network.credentials() is not None else ""
+    print(f"parley-chat: connecting to {args.address} (store {args.db}{tls})", flush=True)
     async with client:
         await app.run()
     return 0
