@@ -116,7 +116,11 @@ async def test_unary_and_stream_over_grpclib(server: Any) -> None:
         infos = [
             d for d in refused.value.details or [] if isinstance(d, error_details_pb2.ErrorInfo)
         ]
-        assert [i.domain for i in infos] == ["parley.dev"], refused.value.details
+        assert [(i.domain, i.reason) for i in infos] == [
+            ("parley.dev", "ERROR_REASON_SECRET_INVALID")
+        ], refused.value.details
+        reason = infos[0].reason.removeprefix("ERROR_REASON_")
+        assert common.ErrorReason[reason] is common.ErrorReason.SECRET_INVALID
 
         admin = await auth_stub.get_admin_token(
             auth.GetAdminTokenRequest(secret=server.admin_secret)
