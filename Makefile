@@ -90,9 +90,13 @@ dist: install
 services:
 	scripts/services.sh start
 
+# Two workers: most tests wait on servers of their own, so the suite takes about
+# half the time; those sharing an engine stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: install lint proto-check gen-check
 	scripts/test-deps.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The storage contract suites need the engines too (they fail, never skip, without them).
 test-fast: install
