@@ -15,7 +15,7 @@ EDITABLE := --no-build-isolation --config-setting editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check proto-baseline services bench bench-full bench-cluster clean
+.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check dist proto-baseline services bench bench-full bench-cluster clean
 
 $(UV):
 	@PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check \
@@ -36,8 +36,9 @@ $(TOOLS): $(RUNTIME) requirements-tools.txt $(wildcard clients/python/pyproject.
 	touch $@
 
 # Everything for development: tests, linters, buf, code generation.
-$(STAMP): $(TOOLS) requirements-dev.txt | $(UV)
+$(STAMP): $(TOOLS) requirements-dev.txt gen/python-betterproto/pyproject.toml | $(UV)
 	$(PIP) -r requirements-dev.txt
+	$(PIP) $(EDITABLE) --no-deps -e gen/python-betterproto
 	touch $@
 
 install: $(STAMP)
@@ -69,6 +70,24 @@ proto-check: install
 # `make proto-check` holds every later change to (additions pass, breaks fail).
 proto-baseline: install
 	$(BIN)/buf build --exclude-source-info -o protos/baseline/parley-v1.binpb
+
+# Release artifacts, all at the version in VERSION (stamped into every manifest first):
+#   dist/python  wheels and sdists of parley (server), parley-proto, parley-betterproto, parley-sdk
+#   dist/npm     the @parley/client tarball
+#   dist/maven   a Maven repository with dev.parley:parley-kotlin-client{,-lite} (also in ~/.m2)
+# Wheels are built from the sdists (so an sdist missing a file fails here), with the pinned
+# setuptools of .venv; the Maven build takes a few minutes (its tests run in `make test`).
+dist: install
+	$(BIN)/python scripts/version.py stamp
+	rm -rf dist && mkdir -p dist/python dist/npm dist/maven
+	for project in . gen/python gen/python-betterproto clients/python; do \
+		$(UV) build -q --no-build-isolation --python $(BIN)/python -o dist/python $$project || exit 1; \
+	done
+	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error \
+		&& PATH="$(CURDIR)/$(BIN):$$PATH" npm pack --silent --pack-destination ../../dist/npm
+	mvn -B -q -f clients/kotlin/pom.xml -DskipTests \
+		-DaltDeploymentRepository=dist::file://$(CURDIR)/dist/maven deploy
+	@ls -1 dist/python dist/npm && find dist/maven -name '*.jar'
 
 services:
 	scripts/services.sh start
