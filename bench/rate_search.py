@@ -108,7 +108,24 @@ class Search(Generic[T]):
 
     async def capacities(self, limits: Sequence[float]) -> list[Capacity[T]]:
         """One capacity per limit, the loosest first (its steps bracket the
-        rest); each read from every measurement at the end, so a step taken
-        for a tighter limit also counts for a looser one."""
-        steps = {lim: (await self.capacity(lim)).steps for lim in sorted(limits, reverse=True)}
-        return [self.result(lim, steps[lim]) for lim in limits]
+        rest). A rate that held under a tighter limit and under this one
+        raises a looser limit's capacity; the failures measured while
+        searching for the tighter limit (lower rates, on a noisy host) do
+        not lower it."""
+        found: dict[float, Capacity[T]] = {}
+        for lim in sorted(limits, reverse=True):
+            found[lim] = await self.capacity(lim)
+        for lim, cap in found.items():
+            for tight in found.values():
+                held = tight.held
+                if (
+                    tight.limit < lim
+                    and held is not None
+                    and tight.rate is not None
+                    and (cap.rate is None or tight.rate > cap.rate)
+                    and self.holds(held, lim)
+                ):
+                    above = [r for r, m in self.points if r > tight.rate and not self.holds(m, lim)]
+                    cap.rate, cap.held = tight.rate, held
+                    cap.failed_at = min(above) if above else None
+        return [found[lim] for lim in limits]
