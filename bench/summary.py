@@ -12,6 +12,9 @@ from bench.result import ScenarioResult
 from bench.scenarios.ceiling import BARE_MODE
 
 CAPACITY_SCENARIOS = ("search", "group", "search-grown")
+# Other processes on the host above this (percent of one core) during a
+# capacity's step: the figure says more about the host than the server.
+BUSY_PCT = 50.0
 
 
 def _capacities(res: ScenarioResult) -> dict[str, Any]:
@@ -23,7 +26,8 @@ def _capacities(res: ScenarioResult) -> dict[str, Any]:
             for k in ("capacity", "rate", "failed_at", "p50_ms", "p99_ms", "gen_lag_p99_ms")
         }
         out[key]["server_cpu_pct"] = cap.get("server_cpu_pct")
-        out[key]["other_cpu_pct"] = cap.get("other_cpu_pct")
+        out[key]["other_cpu_pct"] = other = cap.get("other_cpu_pct")
+        out[key]["host_busy"] = other is not None and other > BUSY_PCT
         frac = ceiling.get(key, {}).get("fraction") if isinstance(ceiling, dict) else None
         if frac is not None:
             out[key]["of_transport_ceiling"] = frac
@@ -90,5 +94,10 @@ def summary_lines(results: Sequence[ScenarioResult]) -> list[str]:
                 f"{res.scenario}{rev} {key}: {cap['capacity']:,.0f} {unit} "
                 f"(p50 {cap['p50_ms']} ms, p99 {cap['p99_ms']} ms)"
                 + (f", {frac:.0%} of the transport ceiling" if frac is not None else "")
+                + (
+                    f" [host busy: other processes {cap['other_cpu_pct']:.0f}% of a core]"
+                    if cap["host_busy"]
+                    else ""
+                )
             )
     return lines

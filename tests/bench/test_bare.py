@@ -24,9 +24,7 @@ async def test_bare_server_accounting(mode: str, online: int, expected: int) -> 
         pop = ctx.unregistered(online)
         users = await ctx.connect(pop)
         assert len(users) == online
-        plan = (
-            pair_plan(pop.users, users) if mode == "echo" else group_plan(users, "g", senders=1)
-        )
+        plan = pair_plan(pop.users, users) if mode == "echo" else group_plan(users, "g", senders=1)
         st = await ctx.message_phase(pop, plan, rate=20, duration=1.0, label="t", profile=False)
     finally:
         await pool.stop()
