@@ -110,13 +110,17 @@ test-cluster: install
 	scripts/services.sh start
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m cluster $(PYTEST_ARGS)
 
+# `make bench BENCH_REV=<rev>` also runs that revision's server, side by side.
+BENCH_REV ?=
+BENCH_COMPARE = $(if $(BENCH_REV),--compare-rev $(BENCH_REV))
+
 bench: install
 	$(PIP) -r bench/requirements.txt
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short $(BENCH_COMPARE)
 
 bench-full: install
 	$(PIP) -r bench/requirements.txt
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench $(BENCH_COMPARE)
 
 # The benchmark against a local cluster (2 gateways, 2 workers) on the engines of `make services`.
 bench-cluster: install services

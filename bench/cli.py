@@ -15,16 +15,18 @@ import traceback
 from pathlib import Path
 
 from bench.cluster import EnginesUnavailable, LocalCluster, ensure_engines
-from bench.config import RESULTS_DIR, SCENARIOS, SHORT, Options, Params
+from bench.config import CHOICES, RESULTS_DIR, SCENARIOS, SHORT, Options, Params
 from bench.context import Context
 from bench.cpu import background_pct
 from bench.grown import GROWN_SCENARIO, GrownDb, default_cache_dir, prepare
 from bench.pool import WorkerPool
 from bench.progress import note
-from bench.report import REPO, git_rev, meta, plot, table, write_json
+from bench.report import REPO, git_rev, meta, plot, table, write_json, write_summary
 from bench.result import ScenarioResult
 from bench.scenarios import SCENARIOS as RUNNERS
-from bench.server import LocalServer, Target, export_server
+from bench.scenarios.ceiling import BARE_MODE, CEILING_OF
+from bench.server import BareServer, LocalServer, Target, export_server
+from bench.summary import summarize, summary_lines
 
 QUIET_PCT = 25.0  # background CPU (percent of one core) above which figures suffer
 
@@ -48,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "--scenario",
         "-s",
         action="append",
-        choices=SCENARIOS,
+        choices=CHOICES,
         help="run only these scenarios (repeatable; default: all)",
     )
     ap.add_argument("--short", action="store_true", help="a quick pass of every scenario (<5 min)")
@@ -95,6 +97,15 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "--server-rev",
         help="run the server code of this git revision (exported to a temp dir) "
         "instead of the work tree's",
+    )
+    ap.add_argument(
+        "--compare-rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="also run every Parley scenario against the server of this git revision "
+        "(repeatable), side by side with the work tree's (or --server-rev's): "
+        "<scenario>-<mode>@<rev>.json, the table and summary-<mode>.json show both",
     )
     ap.add_argument(
         "--wait-quiet",
@@ -155,6 +166,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         server_pid=a.server_pid,
         server_env=env,
         server_rev=a.server_rev,
+        compare_revs=a.compare_rev,
         wait_quiet=a.wait_quiet,
         gateways=a.gateways,
         cluster_workers=a.cluster_workers,
@@ -191,23 +203,35 @@ def grown_database(opts: Options) -> GrownDb:
 
 
 async def run_scenario(opts: Options, name: str) -> ScenarioResult:
+    if name in BARE_MODE:
+        # The transport ceiling: a bare server on this host whatever the mode.
+        return await run_local(opts, name, BareServer(mode=BARE_MODE[name]))
     if name == GROWN_SCENARIO and (opts.external or opts.mode == "cluster"):
         # The grown database is an embedded server's SQLite file.
         return ScenarioResult(name, opts.mode, skipped="skipped: embedded mode, local server only")
     if opts.mode == "cluster" and not opts.external:
         return await run_cluster_scenario(opts, name)
     grown = await asyncio.to_thread(grown_database, opts) if name == GROWN_SCENARIO else None
-    background = await quiet_host(opts)
     server: LocalServer | None = None
-    if opts.external:
-        assert opts.target is not None and opts.admin_secret is not None
-        target = Target(opts.target, opts.admin_secret, opts.server_pid, external=True)
-    else:
+    if not opts.external:
         server = LocalServer(
             env=opts.server_env,
             source=opts.server_source,
             database=grown.path if grown is not None else None,
         )
+    res = await run_local(opts, name, server)
+    if grown is not None:
+        res.figures["grown"] = grown.figures()
+    return res
+
+
+async def run_local(opts: Options, name: str, server: LocalServer | None) -> ScenarioResult:
+    """A scenario against `server` (started here), or the --target one."""
+    background = await quiet_host(opts)
+    if server is None:
+        assert opts.target is not None and opts.admin_secret is not None
+        target = Target(opts.target, opts.admin_secret, opts.server_pid, external=True)
+    else:
         target = server.start()
     pool = WorkerPool(opts.workers, target.gateway_addresses())
     res: ScenarioResult
@@ -219,8 +243,6 @@ async def run_scenario(opts: Options, name: str) -> ScenarioResult:
         if server is not None:
             # On the grown database: how long a restart of a grown server takes.
             res.figures["server_start_s"] = round(server.start_s or 0.0, 2)
-        if grown is not None:
-            res.figures["grown"] = grown.figures()
         for label, summary in ctx.profiler.summaries.items():
             res.figures.setdefault("profile", {})[label] = {
                 "samples": summary.samples,
@@ -320,6 +342,40 @@ async def run_cluster_scenario(opts: Options, name: str) -> ScenarioResult:
     return res
 
 
+def attach_ceiling(res: ScenarioResult, earlier: list[ScenarioResult]) -> None:
+    """The bare transport's capacity beside a Parley capacity measured the
+    same way in the same run: `transport_ceiling` and, in the table, the
+    fraction of it that Parley reaches."""
+    name = CEILING_OF.get(res.scenario)
+    ceiling = next((r for r in earlier if r.scenario == name and not r.error), None)
+    if ceiling is None or res.error or res.skipped:
+        return
+    ours = res.figures.get("capacities", {})
+    theirs = ceiling.figures.get("capacities", {})
+    out: dict[str, object] = {"scenario": name}
+    for key, cap in ours.items():
+        bare = theirs.get(key, {}).get("capacity")
+        # A ceiling search that never failed gives a lower bound of the
+        # ceiling, so the fraction is an upper bound.
+        bounded = theirs.get(key, {}).get("failed_at") is not None
+        got = cap.get("capacity")
+        frac = got / bare if got and bare else None
+        out[key] = {
+            "capacity": got,
+            "ceiling": bare,
+            "ceiling_found": bounded,
+            "fraction": round(frac, 3) if frac is not None else None,
+        }
+        if frac is None:
+            continue
+        label = f"p99<={cap['p99_limit_ms']:g}"
+        at_most = "" if bounded else "<= "
+        for row in res.rows:
+            if row.label.endswith(label):
+                row.note += f"; {at_most}{frac:.0%} of bare grpc.aio ({bare:,.0f})"
+    res.figures["transport_ceiling"] = out
+
+
 def compare_with_fresh(res: ScenarioResult, earlier: list[ScenarioResult]) -> None:
     """search-grown after search in one run: the grown figures beside the fresh ones."""
     fresh = next((r for r in earlier if r.scenario == "search" and not r.error), None)
@@ -367,26 +423,52 @@ async def run_all(opts: Options) -> list[ScenarioResult]:
     if opts.mode == "cluster" and not opts.external:
         meta_["gateways"] = opts.gateways
         meta_["cluster_workers"] = opts.cluster_workers
-    meta_["server_rev"] = rev
+    primary = rev
     if opts.server_rev and not opts.external:
         opts.server_source = export_server(opts.server_rev, REPO)
-        meta_["server_rev"] = git_rev(opts.server_rev, work_tree=False)
+        primary = git_rev(opts.server_rev, work_tree=False)
+    meta_["server_rev"] = primary
+    # The servers to measure: the work tree's (or --server-rev's), then each --compare-rev.
+    servers: list[tuple[str | None, Path | None]] = [(primary, opts.server_source)]
+    if not opts.external:
+        servers += [
+            (git_rev(r, work_tree=False), export_server(r, REPO)) for r in opts.compare_revs
+        ]
+    meta_["server_revs"] = [r for r, _ in servers]
+    side_by_side = len(servers) > 1
     results: list[ScenarioResult] = []
+    t_run = time.monotonic()
     try:
         for name in opts.scenarios:
-            t0 = time.monotonic()
-            note(f"== {name} ({opts.mode}{', short' if opts.short else ''})")
-            res = await run_scenario(opts, name)
-            res.figures.setdefault("scenario_s", round(time.monotonic() - t0, 1))
-            compare_with_fresh(res, results)
-            path = write_json(res, meta_, opts.results_dir)
-            png = plot(res, opts.results_dir) if opts.plot else None
-            took = time.monotonic() - t0
-            note(f"   {path}" + (f", {png}" if png else "") + f" ({took:.0f}s)")
-            results.append(res)
+            for k, (server_rev, source) in enumerate(servers):
+                if k and name in BARE_MODE:
+                    break  # the transport does not change with the revision
+                opts.server_source = source
+                t0 = time.monotonic()
+                at = f" @ {server_rev}" if side_by_side and name not in BARE_MODE else ""
+                note(f"== {name}{at} ({opts.mode}{', short' if opts.short else ''})")
+                res = await run_scenario(opts, name)
+                res.figures.setdefault("scenario_s", round(time.monotonic() - t0, 1))
+                if name not in BARE_MODE:
+                    res.server_rev = server_rev
+                    if side_by_side:
+                        res.mode_label = f"{res.mode_label or res.mode} @{server_rev}"
+                same_rev = [r for r in results if r.server_rev == res.server_rev]
+                compare_with_fresh(res, same_rev)
+                attach_ceiling(res, results)
+                suffix = f"@{server_rev}" if k else ""
+                path = write_json(res, meta_, opts.results_dir, suffix)
+                png = plot(res, opts.results_dir) if opts.plot and not k else None
+                took = time.monotonic() - t0
+                note(f"   {path}" + (f", {png}" if png else "") + f" ({took:.0f}s)")
+                results.append(res)
     finally:
-        if opts.server_source is not None:
-            shutil.rmtree(opts.server_source.parent, ignore_errors=True)
+        opts.server_source = servers[0][1]
+        for _, source in servers:
+            if source is not None:
+                shutil.rmtree(source.parent, ignore_errors=True)
+    summary = summarize(results, [r for r, _ in servers], time.monotonic() - t_run)
+    write_summary(summary, meta_, opts.results_dir, opts.mode)
     return results
 
 
@@ -410,6 +492,8 @@ def main(argv: list[str] | None = None) -> None:
         results = asyncio.run(run_all(opts))
     print()
     print(table(results))
+    print()
+    print("\n".join(summary_lines(results)))
     print(
         f"\n{len(results)} scenarios in {time.monotonic() - t0:.0f}s; results in {opts.results_dir}"
     )

@@ -10,7 +10,20 @@ from typing import Any
 from bench.grown import default_cache_dir
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("one-to-one", "group", "connections", "unary", "search", "search-grown")
+# What a run does by default: the transport ceilings first (the Parley
+# capacities are read against them), then the capacities and the rest.
+SCENARIOS = (
+    "ceiling-echo",
+    "ceiling-fanout",
+    "search",
+    "group",
+    "connections",
+    "unary",
+    "search-grown",
+)
+# Also available: one-to-one at a single offered load (-s one-to-one --rate R),
+# a probe (e.g. for --profile), not a capacity.
+CHOICES = (*SCENARIOS, "one-to-one")
 
 
 @dataclass
@@ -25,8 +38,11 @@ class Params:
     # group
     group_size: int = 1000
     group_online: int = 500
-    group_rate: float = 60.0  # messages/s into the group (x online members = deliveries/s)
+    # messages/s into the group (x online members = deliveries/s): where the
+    # group's rate search starts
+    group_rate: float = 40.0
     group_senders: int = 20
+    group_p99_ms: float = 100.0
     # connections
     connections: int = 10_000
     streams_per_channel: int = 100
@@ -42,11 +58,12 @@ class Params:
     # search
     search_users: int = 2000
     search_start: float = 1000.0
-    search_factor: float = 1.25
+    search_factor: float = 1.5
     search_step_s: float = 10.0
-    search_max_steps: int = 14
-    search_refine: int = 2
+    search_max_steps: int = 12  # per p99 limit
+    search_tolerance: float = 0.05  # bisect until failing / holding rate <= 1 + this
     search_p99_ms: float = 200.0
+    search_tight_p99_ms: float = 50.0
     # search-grown: the search on a server whose database already holds this
     # many messages over this many one-to-one conversations (bench.grown)
     grown_messages: int = 1_000_000
@@ -61,7 +78,7 @@ SHORT: dict[str, Any] = {
     "duration": 8.0,
     "group_size": 200,
     "group_online": 100,
-    "group_rate": 50.0,
+    "group_rate": 60.0,
     "group_senders": 10,
     "connections": 2000,
     "hold": 3.0,
@@ -70,10 +87,9 @@ SHORT: dict[str, Any] = {
     "unary_concurrency": 32,
     "search_users": 200,
     "search_start": 500.0,
-    "search_factor": 1.6,
     "search_step_s": 4.0,
-    "search_max_steps": 6,
-    "search_refine": 0,
+    "search_max_steps": 10,
+    "search_tolerance": 0.1,
     "grown_messages": 50_000,
     "grown_conversations": 1_000,
     "drain_cap": 10.0,
@@ -97,6 +113,8 @@ class Options:
     # A git revision whose server/ is exported and run instead of the work tree's.
     server_rev: str | None = None
     server_source: Path | None = None
+    # Revisions whose servers run beside it, scenario by scenario.
+    compare_revs: list[str] = field(default_factory=list)
     wait_quiet: float = 0.0
     # Cluster mode without --target: the local cluster's process counts, and
     # the engines' URLs (filled in once they answer).

@@ -30,6 +30,8 @@ class Population:
     users: list[str]
     admin: str
     online: list[str] = field(default_factory=list)
+    # Tokens known up front (the bare transport servers take any token).
+    tokens: dict[str, str] = field(default_factory=dict)
     owner: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     register_s: float = 0.0
@@ -105,6 +107,12 @@ class Context:
         pop.register_s = time.perf_counter() - t0
         return pop
 
+    def unregistered(self, count: int) -> Population:
+        """`count` users the server does not know, with placeholder tokens:
+        for the bare transport servers (bench/bare.py), which check nothing."""
+        users = user_ids(count, secrets.token_hex(3))
+        return Population(users, admin="", tokens=dict.fromkeys(users, "bare"))
+
     async def connect(
         self,
         pop: Population,
@@ -134,6 +142,7 @@ class Context:
                         users=share,
                         gateways=[pop.gateway(u, self.gateways) for u in share],
                         admin_token=pop.admin,
+                        tokens={u: pop.tokens[u] for u in share if u in pop.tokens},
                         open_streams=open_streams,
                         streams_per_channel=self.params.streams_per_channel,
                         concurrency=self.params.connect_concurrency,

@@ -21,6 +21,7 @@ from bench.device import Device
 from bench.phase import PhaseState, cpu_seconds
 from bench.pipes import read_in_thread
 from bench.provision import bearer, channel_options, issue_tokens
+from bench.schedule import due_by, scheduled_ns, total_for
 from bench.server import read_rss_kb
 from bench.unary_calls import run_unary, status_name
 from parley.common.v1 import common_pb2
@@ -253,22 +254,26 @@ class Worker:
         progress = loop.create_task(self._report_progress(stop))
         text = "x" * max(1, cmd.payload_bytes)
         t0 = loop.time()
+        # Wall-clock origin of the schedule: the stamps are read in other
+        # processes (the receivers' workers).
+        t0_ns = time.time_ns()
         n = 0
         i = 0
         try:
-            total = round(cmd.duration * cmd.rate) if senders else 0
+            total = total_for(cmd.duration, cmd.rate) if senders else 0
             while n < total:
-                elapsed = loop.time() - t0
-                due = min(int(elapsed * cmd.rate) + 1, total) - n
-                for _ in range(max(0, due)):
+                due = due_by((time.time_ns() - t0_ns) * 1e-9, cmd.rate, total)
+                while n < due:
                     dev, entry = senders[i]
                     i = (i + 1) % len(senders)
                     key = p.make_key(cmd.phase, self.wid, n)
+                    sched = scheduled_ns(t0_ns, n, cmd.rate)
                     n += 1
-                    if dev is None or not self._send(dev, key, entry, text):
+                    if dev is None or not self._send(dev, key, entry, text, sched):
                         s.send_failed += 1
                 if n < total:
-                    await asyncio.sleep(max(0.001, n / cmd.rate - (loop.time() - t0)))
+                    ahead = scheduled_ns(t0_ns, n, cmd.rate) - time.time_ns()
+                    await asyncio.sleep(max(0.001, ahead * 1e-9))
             s.send_s = loop.time() - t0
             deadline = loop.time() + cmd.ack_wait
             while s.pending and loop.time() < deadline:  # noqa: ASYNC110 (a poll)
@@ -278,7 +283,10 @@ class Worker:
             await progress
         return p.Sent(self.wid, s.sent, s.acked, s.send_s)
 
-    def _send(self, dev: Device, key: int, entry: p.PlanEntry, text: str) -> bool:
+    def _send(self, dev: Device, key: int, entry: p.PlanEntry, text: str, sched_ns: int) -> bool:
+        """Queues one message on its device's stream, stamped with the time it
+        was due (`sched_ns`), not the time it leaves: latency and ack latency
+        count the generator's own delay (no coordinated omission)."""
         frame = gateway_pb2.ClientFrame()
         cmid = f"{key:x}"
         frame.request_id = cmid
@@ -291,13 +299,14 @@ class Worker:
             m.session_type = ST.SESSION_TYPE_SINGLE
             m.recv_id = entry.recv_id
         m.content.text.text = text
-        now = time.time_ns()
-        m.extensions["t"] = str(now)
-        self.state.pending[key] = (now, entry)
+        m.extensions["t"] = str(sched_ns)
+        s = self.state
+        s.pending[key] = (sched_ns, entry)
         if not dev.send(frame):
-            del self.state.pending[key]
+            del s.pending[key]
             return False
-        self.state.sent += 1
+        s.gen_lag.append((time.time_ns() - sched_ns) * 1e-6)
+        s.sent += 1
         return True
 
     async def collect(self, cmd: p.Collect) -> p.PhaseResult:
@@ -331,6 +340,7 @@ class Worker:
             close_reasons=dict(s.close_reasons),
             cpu_s=cpu_seconds() - s.cpu0,
             drained=drained,
+            gen_lag_ms=s.gen_lag,
         )
         self.last = s
         self.state = PhaseState(s.phase)

@@ -41,6 +41,9 @@ class PhaseState:
         self.duplicated = 0
         self.late = 0
         self.lat = array("d")
+        # Per message sent: how late (ms) the generator queued it after its
+        # scheduled time.
+        self.gen_lag = array("d")
         self.recv_t = array("d")
         self.last_push = time.time_ns()
         self.streams_closed = 0

@@ -181,6 +181,8 @@ class PhaseResult:
     cpu_s: float = 0.0
     # False when the collect cap ran out while acks or pushes were still coming.
     drained: bool = True
+    # Per message sent: ms between its scheduled time and its queueing on the stream.
+    gen_lag_ms: array[float] = field(default_factory=lambda: array("d"))
 
 
 @dataclass

@@ -80,9 +80,11 @@ def meta(workers: int, short: bool, rev: str | None, target: str) -> dict[str, A
     }
 
 
-def write_json(res: ScenarioResult, meta_: dict[str, Any], results_dir: Path) -> Path:
+def write_json(
+    res: ScenarioResult, meta_: dict[str, Any], results_dir: Path, suffix: str = ""
+) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{res.scenario}-{res.mode}.json"
+    path = results_dir / f"{res.scenario}-{res.mode}{suffix}.json"
     path.write_text(json.dumps(res.as_json(meta_), indent=2, sort_keys=False) + "\n")
     return path
 
@@ -219,4 +221,15 @@ def plot(res: ScenarioResult, results_dir: Path) -> Path | None:
     path = results_dir / f"{res.scenario}-{res.mode}.png"
     fig.savefig(path, dpi=90)
     plt.close(fig)
+    return path
+
+
+def write_summary(
+    summary: dict[str, Any], meta_: dict[str, Any], results_dir: Path, mode: str
+) -> Path:
+    """summary-<mode>.json: the headline figures of every revision and the
+    transport ceilings of one run, side by side."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"summary-{mode}.json"
+    path.write_text(json.dumps({**meta_, **summary}, indent=2) + "\n")
     return path

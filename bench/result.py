@@ -61,12 +61,16 @@ class ScenarioResult:
     # The mode column of the table when it says more than `mode` (which
     # names the files), e.g. "cluster 2gw+2wk".
     mode_label: str | None = None
+    # The git revision of the server measured (None: the bare transport).
+    server_rev: str | None = None
 
     def as_json(self, meta: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = dict.fromkeys(REQUIRED_KEYS)
         out.update(scenario=self.scenario, mode=self.mode)
         out.update(meta)
         out.update(self.figures)
+        if self.server_rev is not None or self.scenario.startswith("ceiling"):
+            out["server_rev"] = self.server_rev
         if self.mode_label is not None:
             out["mode_label"] = self.mode_label
         if self.skipped is not None:

@@ -29,6 +29,7 @@ LOAD_ENV: dict[str, str] = {
 }
 
 _LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+BENCH_ROOT = Path(__file__).resolve().parent.parent
 # Servers not cleaned up yet: stopped and removed at exit whatever happens
 # (they run in their own session, so a signal to the benchmark misses them).
 _RUNNING: set[LocalServer] = set()
@@ -165,16 +166,7 @@ class LocalServer:
         t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "parley",
-                    "serve",
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--data-dir",
-                    str(data_dir),
-                ],
+                self.argv(data_dir),
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -194,6 +186,18 @@ class LocalServer:
         tail = self.log_tail()
         self.stop()
         raise RuntimeError(f"parley serve did not start:\n{tail}")
+
+    def argv(self, data_dir: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "parley",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            str(data_dir),
+        ]
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -230,3 +234,17 @@ class LocalServer:
         if not keep_log:
             self.cleanup()
         return rc
+
+
+@dataclass(eq=False)
+class BareServer(LocalServer):
+    """The transport ceiling's server (bench/bare.py): `mode` echo or fanout."""
+
+    mode: str = "echo"
+
+    def argv(self, data_dir: Path) -> list[str]:
+        return [sys.executable, "-m", "bench.bare", self.mode, "--listen", "127.0.0.1:0"]
+
+    def __post_init__(self) -> None:
+        # bench.bare runs from the checkout, whatever the working directory.
+        self.source = BENCH_ROOT

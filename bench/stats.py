@@ -12,6 +12,7 @@ from typing import Any
 from bench import protocol as p
 
 LOST_SAMPLE = 20
+GEN_LATE_MS = 10.0
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
@@ -83,6 +84,13 @@ class PhaseStats:
     max_ms: float | None = None
     ack_p50_ms: float | None = None
     ack_p99_ms: float | None = None
+    # How far behind its schedule the generator queued the messages (ms);
+    # already inside the latencies above, reported so that a slow generator
+    # is seen for what it is.
+    gen_lag_p50_ms: float | None = None
+    gen_lag_p99_ms: float | None = None
+    gen_lag_max_ms: float | None = None
+    gen_late_fraction: float = 0.0  # share of messages queued > GEN_LATE_MS late
     errors: dict[str, int] = field(default_factory=dict)
     streams_closed: int = 0
     close_reasons: dict[str, int] = field(default_factory=dict)
@@ -126,6 +134,11 @@ class PhaseStats:
             "max_ms": rounded(self.max_ms),
             "ack_p50_ms": rounded(self.ack_p50_ms),
             "ack_p99_ms": rounded(self.ack_p99_ms),
+            "latency_from": "scheduled send time",
+            "gen_lag_p50_ms": rounded(self.gen_lag_p50_ms),
+            "gen_lag_p99_ms": rounded(self.gen_lag_p99_ms),
+            "gen_lag_max_ms": rounded(self.gen_lag_max_ms),
+            "gen_late_fraction": round(self.gen_late_fraction, 4),
             "sent": self.sent,
             "send_failed": self.send_failed,
             "acked": self.acked,
@@ -157,7 +170,9 @@ def merge_phase(
     lat: list[float] = []
     times: list[float] = []
     ack_lat: list[float] = []
+    gen_lag: list[float] = []
     for r in results:
+        gen_lag.extend(r.gen_lag_ms)
         st.sent += r.sent
         st.send_failed += r.send_failed
         st.send_s = max(st.send_s, r.send_s)
@@ -195,6 +210,12 @@ def merge_phase(
     st.ack_p50_ms = percentile(sack, 50)
     st.ack_p99_ms = percentile(sack, 99)
     st.timeline = series(times, lat)
+    slag = sorted(gen_lag)
+    st.gen_lag_p50_ms = percentile(slag, 50)
+    st.gen_lag_p99_ms = percentile(slag, 99)
+    st.gen_lag_max_ms = slag[-1] if slag else None
+    if slag:
+        st.gen_late_fraction = sum(1 for x in slag if x > GEN_LATE_MS) / len(slag)
     return st
 
 

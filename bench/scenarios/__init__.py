@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from bench.context import Context
 from bench.result import ScenarioResult
-from bench.scenarios import connections, group, one_to_one, search, unary
+from bench.scenarios import ceiling, connections, group, one_to_one, search, unary
 
 Scenario = Callable[[Context], Awaitable[ScenarioResult]]
 
 SCENARIOS: dict[str, Scenario] = {
+    ceiling.ECHO: ceiling.run_echo,
+    ceiling.FANOUT: ceiling.run_fanout,
     "one-to-one": one_to_one.run,
     "group": group.run,
     "connections": connections.run,
