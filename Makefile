@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 TOOLS := $(VENV)/.tools
 STAMP := $(VENV)/.installed
-PIP := $(BIN)/pip install -q --disable-pip-version-check
-EDITABLE := --no-build-isolation --config-settings editable_mode=compat
+# uv installs the pinned wheels in a few seconds where pip takes most of a
+# minute (the first `make run`); uv itself is a pinned wheel in .uv/.
+UV_VERSION := 0.13.10
+UV := .uv/bin/uv
+PIP := $(UV) pip install -q --python $(BIN)/python
+EDITABLE := --no-build-isolation --config-setting editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
@@ -17,8 +21,10 @@ PYTEST_ARGS ?=
 # and no bytecode compiled ahead for modules the server may never import (cluster engines).
 $(RUNTIME): requirements.txt pyproject.toml gen/python/pyproject.toml
 	@echo "parley: installing the server into $(VENV)"
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@$(PIP) --no-compile -r requirements.txt
+	@test -x $(UV) || PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q \
+		--disable-pip-version-check --target .uv uv==$(UV_VERSION)
+	@test -x $(BIN)/python || $(UV) venv -q --seed $(VENV)
+	@$(PIP) -r requirements.txt
 	@$(PIP) $(EDITABLE) --no-deps -e gen/python -e .
 	@touch $@
 
@@ -65,9 +71,13 @@ proto-baseline: install
 services:
 	scripts/services.sh start
 
+# Two workers: most tests wait on servers of their own, so the suite takes about
+# half the time; those sharing an engine stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: install lint proto-check gen-check
 	scripts/test-deps.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The storage contract suites need the engines too (they fail, never skip, without them).
 test-fast: install
@@ -80,17 +90,17 @@ test-cluster: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m cluster $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	$(PIP) -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --short
 
 bench-full: install
-	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	$(PIP) -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
 
 # The benchmark against a local cluster (2 gateways, 2 workers) on the engines of `make services`.
 bench-cluster: install services
-	$(BIN)/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	$(PIP) -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench --mode cluster --short
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .uv .mypy_cache .ruff_cache .pytest_cache

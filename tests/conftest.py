@@ -74,3 +74,20 @@ async def api(server: ServerProcess) -> AsyncIterator[Api]:
     await a.login_admin()
     yield a
     await a.close()
+
+
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
+# Tests on the shared engines create and drop the same databases, streams and
+# keys, and the TypeScript tests build in one node_modules: each such family
+# runs on one worker, in order; everything else (each test with servers of
+# its own on free ports) is spread over both.
+ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_client"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & ENGINE_FIXTURES or item.get_closest_marker("cluster"):
+            item.add_marker(pytest.mark.xdist_group("engines"))
+        elif item.nodeid.startswith("tests/clients/test_ts.py"):
+            item.add_marker(pytest.mark.xdist_group("node"))

@@ -93,8 +93,8 @@ async def test_group_change_stamps_stay_within_the_group_cache(app: App) -> None
     owner, member = await _users(core, 2)
     for i in range(4 * CAP):
         await core.groups.create(owner, f"g{i}", "", "", [member], [], 0, 0, "")
-    assert len(core.groups._gen) <= CAP
-    assert len(core.groups._cache) <= CAP
+    assert len(core.groups.cache._gen) <= CAP
+    assert len(core.groups.cache._cache) <= CAP
 
 
 async def test_revocations_of_expired_tokens_are_dropped(app: App) -> None:
