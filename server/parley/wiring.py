@@ -186,9 +186,7 @@ async def build_core(settings: Settings) -> Core:
         hooks,
         b.peers,
     )
-    groups = Groups(settings, SqlGroupStore(stores.engine), users, log_)
-    groups.hooks = hooks
-    groups.join(b.peers)
+    groups = Groups(settings, SqlGroupStore(stores.engine), users, log_, hooks, b.peers)
     access = Access(groups, relations)
     messages = Messages(
         settings,
