@@ -5,7 +5,11 @@ its collaborators when it is constructed.
 The order is the dependency order: the stream registry first (the pusher of
 embedded mode and the cluster's push router need it), then the backends,
 the log, the webhooks, relations and groups (which append to the log),
-Access over them, and the services that admit by Access."""
+Access over them, and the services that admit by Access. There is no cycle
+to close afterwards: the log is told the members of every event by its
+caller, so it needs no Access. The registry's listeners (statistics,
+presence routes, the presence webhook) subscribe to it, each on its own, so
+their order does not matter."""
 
 from __future__ import annotations
 
