@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -33,6 +36,15 @@ class ParleyError(Exception):
         status = status_pb2.Status(code=self.code.value[0], message=self.message, details=[detail])
         result: grpc.Status = rpc_status.to_status(status)
         return result
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A decoded request that failed validation (parley.api.decoding): unary
+    calls end with its error, the stream answers the frame with an ErrorFrame."""
+
+    request: Any
+    error: ParleyError
 
 
 def invalid(message: str, reason: int = R.ERROR_REASON_INVALID_ARGUMENT) -> ParleyError:

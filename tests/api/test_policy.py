@@ -22,9 +22,10 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from parley.admin.v1 import admin_pb2, admin_pb2_grpc
-from parley.api.policy import FRAMES, RPCS, Caller, Rule, Target, check_covers
+from parley.api.policy import RPCS, check_covers
 from parley.app import SERVICE_NAMES
 from parley.auth.v1 import auth_pb2
+from parley.domain.policy import FRAMES, Caller, Rule, Target
 from parley.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from parley.group.v1 import group_pb2
 from tests.api.social import Social, User, create, send_group, users

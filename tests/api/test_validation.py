@@ -12,10 +12,11 @@ import pytest
 from google.protobuf import descriptor as _descriptor
 from google.protobuf.message import Message
 
-from parley.api.policy import Caller, rule_for
+from parley.api.policy import rule_for
 from parley.app import SERVICE_NAMES
 from parley.auth.v1 import auth_pb2
 from parley.common.v1 import common_pb2
+from parley.domain.policy import Caller
 from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import msg_pb2
 from parley.user.v1 import user_pb2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import parley.app
+import parley.wiring
 from parley.cli.main import main
 from parley.storage.batch import WriteBatch
 from parley.storage.sql import SqlStores, open_sql
@@ -40,5 +40,5 @@ async def open_faulty_sql(url: str, sqlite_synchronous: str = "FULL") -> SqlStor
 
 
 if __name__ == "__main__":
-    parley.app.open_sql = open_faulty_sql  # type: ignore[attr-defined]
+    parley.wiring.open_sql = open_faulty_sql  # type: ignore[attr-defined]
     main()

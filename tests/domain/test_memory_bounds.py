@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.app import App, Core, start_app
+from parley.app import App, start_app
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
@@ -21,6 +21,7 @@ from parley.domain.tokens import Identity, TokenService
 from parley.errors import ParleyError
 from parley.msg.v1 import message_pb2
 from parley.user.v1 import user_pb2
+from parley.wiring import Core
 
 CAP = 5
 ST = common_pb2.SessionType

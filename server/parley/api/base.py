@@ -12,8 +12,7 @@ import grpc
 
 from parley.api.policy import CALLER
 from parley.common.v1 import common_pb2
-from parley.domain.tokens import Identity, TokenService
-from parley.domain.users import Users
+from parley.domain.tokens import Identity
 from parley.errors import ParleyError, R, invalid
 
 log = logging.getLogger("parley.api")
@@ -50,12 +49,8 @@ def rpc(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
 
 
 class Authn:
-    """Tokens and accounts for the servicers. Who may call a method is not
-    theirs to choose: the table in api/policy.py decides, before they run."""
-
-    def __init__(self, tokens: TokenService, users: Users) -> None:
-        self.tokens = tokens
-        self.users = users
+    """The caller, for the servicers. Who may call a method is not theirs to
+    choose: the table in api/policy.py decides, before they run."""
 
     def caller(self, context: Ctx) -> Identity:
         """The caller of the running RPC, as api/policy.py admitted it."""

@@ -4,26 +4,17 @@ generic UNKNOWN; decodable ones go through the request validation
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError, Message
 
+from parley.api.unary import Behavior, Deserializer, UnaryInterceptor
 from parley.api.validation import Validator
-from parley.errors import ParleyError, invalid
+from parley.errors import ParleyError, Rejected, invalid
 
 BAD_REQUEST = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A decoded request that failed validation: unary calls end with its
-    error, the stream answers the frame with an ErrorFrame."""
-
-    request: Any
-    error: ParleyError
 
 
 def safe_decoder(
@@ -44,20 +35,14 @@ def safe_decoder(
     return run
 
 
-class DecodingInterceptor(grpc.aio.ServerInterceptor):
+class DecodingInterceptor(UnaryInterceptor):
     def __init__(self, validator: Validator | None = None) -> None:
         self.validator = validator
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler: Any = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        behavior = handler.unary_unary
+    def deserializer(self, decode: Deserializer) -> Deserializer:
+        return safe_decoder(decode, self.validator)
 
+    def wrap(self, method: str, behavior: Behavior) -> Behavior:
         async def checked(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             if request is BAD_REQUEST:
                 await context.abort_with_status(invalid("request could not be decoded").to_status())
@@ -65,8 +50,4 @@ class DecodingInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort_with_status(request.error.to_status())
             return await behavior(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(
-            checked,
-            request_deserializer=safe_decoder(handler.request_deserializer, self.validator),
-            response_serializer=handler.response_serializer,
-        )
+        return checked

@@ -5,61 +5,28 @@ either) and what the request targets, with the domain action (domain/rules.py)
 that decides relation, role, mute, blacklist and dismissed for targets inside
 a conversation. `PolicyInterceptor` authenticates every unary call by the
 table before a servicer runs; servicers read the result (`Authn.caller`) and
-never pick a check themselves. The stream's auth frame goes through the same
-`admit`, so a blocked account is refused in one place for both. A method of
-a served service missing from the table fails the server's start
-(`check_covers`) and the authorization walk test (tests/api/test_policy.py)."""
+never pick a check themselves. The stream's frames (FRAMES) and the caller
+kinds are in domain/policy.py; the stream's auth frame goes through the same
+`Admission` (domain/auth.py), so a blocked account is refused in one place
+for both. A method of a served service missing from the table fails the
+server's start (`check_covers`) and the authorization walk test
+(tests/api/test_policy.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 from google.protobuf import descriptor_pool
 
+from parley.api.unary import Behavior, UnaryInterceptor
+from parley.domain.auth import Admission
+from parley.domain.policy import Caller, Rule, Target
 from parley.domain.rules import Action
 from parley.domain.tokens import Identity
 from parley.errors import ParleyError, R, denied, unauthenticated
-
-if TYPE_CHECKING:
-    from parley.api.base import Authn
-    from parley.domain.users import Users
-
-
-class Caller(Enum):
-    NONE = "no token (one given is ignored)"
-    USER = "a user token of an account that is not blocked"
-    ADMIN = "an admin token"
-    EITHER = "an admin token, or a user token of an account that is not blocked"
-
-
-class Target(Enum):
-    """What the request names, and what the caller must be to it."""
-
-    OWN = "only the caller's own data"
-    ANYONE = "public data (profiles, group info, presence): nothing more"
-    USER = "another user, by id: no relation needed (the domain may refuse, e.g. a blacklist)"
-    ANY_USER = "any account, by id (admin operations)"
-    OWN_TOKEN = "a token: a user's own only; an admin token's any"
-    CONVERSATION = "a conversation_id: domain/rules.py decides by the action"
-    MESSAGE = "a message of a conversation: domain/rules.py, with its moderators"
-    GROUP = "a group_id: a current member"
-    GROUP_ADMIN = "a group_id: its owner or an admin"
-    GROUP_OWNER = "a group_id: its owner"
-    NEW_GROUP = "a group_id the caller may join (members are refused by the domain)"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    caller: Caller
-    target: Target
-    # The domain rule consulted for conversation and message targets.
-    action: Action | None = None
-
 
 _U, _A, _E, _N = Caller.USER, Caller.ADMIN, Caller.EITHER, Caller.NONE
 T = Target
@@ -135,34 +102,10 @@ RPCS: dict[str, Rule] = {
     "/parley.admin.v1.AdminService/SendSystemNotification": Rule(_A, T.ANY_USER),
 }
 
-# ClientFrame's `body` cases. The stream is a user's (admin tokens cannot
-# open one); every frame after auth runs as that user.
-FRAMES: dict[str, Rule] = {
-    "auth": Rule(_U, T.OWN),
-    "send": Rule(_U, T.CONVERSATION, Action.SEND),
-    "mark_read": Rule(_U, T.CONVERSATION, Action.MARK_READ),
-    "typing": Rule(_U, T.CONVERSATION, Action.TYPING),
-    "ping": Rule(_U, T.OWN),
-    "subscribe_presence": Rule(_U, T.ANYONE),
-    "delivery_ack": Rule(_U, T.CONVERSATION, Action.ACK_DELIVERY),
-}
-
 # Only the table's own services are checked; health and reflection are open.
 _GOVERNED = "/parley."
 # The caller of the running RPC, as the interceptor admitted it.
 CALLER: ContextVar[Identity | None] = ContextVar("parley_caller", default=None)
-
-
-def admit(ident: Identity, caller: Caller, users: Users) -> Identity:
-    """The one check of a verified token against a caller kind, for unary
-    calls and the stream's auth frame alike."""
-    if caller is Caller.USER and ident.is_admin:
-        raise denied(R.ERROR_REASON_PERMISSION_DENIED, "this call needs a user token")
-    if caller is Caller.ADMIN and not ident.is_admin:
-        raise denied(R.ERROR_REASON_ADMIN_REQUIRED, "admin token required")
-    if not ident.is_admin and users.is_blocked(ident.user_id):
-        raise denied(R.ERROR_REASON_USER_BLOCKED, "account blocked")
-    return ident
 
 
 def bearer_token(metadata: Iterable[tuple[str, Any]] | None) -> str:
@@ -197,39 +140,17 @@ def check_covers(service_names: Iterable[str]) -> None:
         raise RuntimeError(f"api/policy.py RPCS: missing {missing}, unknown {stale}")
 
 
-Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
-
-
-class PolicyInterceptor(grpc.aio.ServerInterceptor):
+class PolicyInterceptor(UnaryInterceptor):
     """Authenticates every governed unary call by the table before the
-    servicer runs. Bound to the Authn once the core is built (before the
-    server starts)."""
+    servicer runs."""
 
-    def __init__(self) -> None:
-        self.authn: Authn | None = None
+    def __init__(self, admission: Admission) -> None:
+        self.admission = admission
 
-    def bind(self, authn: Authn) -> None:
-        self.authn = authn
+    def wrap(self, method: str, behavior: Behavior) -> Behavior | None:
+        if not method.startswith(_GOVERNED):
+            return None
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler: Any = await continuation(handler_call_details)
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
-        if handler is None or not method.startswith(_GOVERNED):
-            return handler
-        if handler.unary_unary is None:
-            # The stream authenticates by its first frame (FRAMES["auth"]).
-            return handler
-        return grpc.unary_unary_rpc_method_handler(
-            self._guarded(method, handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-    def _guarded(self, method: str, behavior: Behavior) -> Behavior:
         async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
                 ident = self._identify(method, context)
@@ -249,6 +170,4 @@ class PolicyInterceptor(grpc.aio.ServerInterceptor):
         rule = rule_for(method)
         if rule is None or rule.caller is Caller.NONE:
             return None
-        assert self.authn is not None, "PolicyInterceptor used before bind()"
-        ident = self.authn.tokens.verify(bearer_token(context.invocation_metadata()))
-        return admit(ident, rule.caller, self.authn.users)
+        return self.admission.admit(bearer_token(context.invocation_metadata()), rule.caller)

@@ -73,9 +73,9 @@ class Standing:
 
 
 class Access:
-    def __init__(self, groups: GroupAccess | None = None) -> None:
+    def __init__(self, groups: GroupAccess | None = None, peers: PeerAccess | None = None) -> None:
         self.groups: GroupAccess = groups or NoGroups()
-        self.peers: PeerAccess = NoPeers()
+        self.peers: PeerAccess = peers or NoPeers()
 
     async def admit(
         self, action: Action, conversation_id: str, user_id: str, is_admin: bool = False

@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from parley.admin.v1 import admin_pb2
 from parley.common.v1 import common_pb2
 from parley.config import Settings
+from parley.domain.auth import Auth
+from parley.domain.ports import NO_NOTICE_PUSH, NoticePush, StreamControl
 from parley.domain.users import Users, user_info
 from parley.errors import R, invalid, not_found
-from parley.hooks.push import OfflinePush
 from parley.ids import check_user_id, notification_conversation_id, parse_conversation_id
 from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import message_pb2, notification_pb2
-from parley.realtime.gateway import Gateway
-from parley.realtime.registry import Registry
 from parley.storage.records import User
 
 log = logging.getLogger("parley.admin")
@@ -35,15 +34,15 @@ class Admin:
         self,
         settings: Settings,
         users: Users,
-        registry: Registry,
-        gateway: Gateway,
+        streams: StreamControl,
+        auth: Auth,
         log: ConversationLog,
-        push: OfflinePush | None = None,
+        push: NoticePush = NO_NOTICE_PUSH,
     ) -> None:
         self.settings = settings
         self.users = users
-        self.registry = registry
-        self.gateway = gateway
+        self.streams = streams
+        self.auth = auth
         self.log = log
         self.push = push
 
@@ -53,7 +52,7 @@ class Admin:
         out = admin_pb2.AdminUser(
             user=user_info(row), blocked=row.blocked, last_active_time_ms=row.last_active_ms
         )
-        for s in self.registry.sessions_of(row.user_id):
+        for s in self.streams.sessions_of(row.user_id):
             out.devices.add(
                 device_id=s.device_id,
                 platform=s.platform,  # type: ignore[arg-type]
@@ -108,7 +107,9 @@ class Admin:
         if len(reason) > 512:
             raise invalid("reason longer than 512 chars")
         await self.users.set_blocked(user_id, True, reason)
-        closed = await self.gateway.close_user(user_id, R.ERROR_REASON_USER_BLOCKED)
+        closed = await self.streams.close_user(
+            user_id, P.PLATFORM_UNSPECIFIED, R.ERROR_REASON_USER_BLOCKED
+        )
         log.info("user %s blocked; %d stream(s) closed", user_id, closed)
         return closed
 
@@ -121,7 +122,7 @@ class Admin:
         await self._row(user_id)
         if platform not in P.values() or platform == P.PLATFORM_ADMIN:
             raise invalid("platform must be a device platform or PLATFORM_UNSPECIFIED (all)")
-        return await self.gateway.logout(user_id, platform)
+        return await self.auth.logout(user_id, platform)
 
     # -- system notifications ---------------------------------------------
 
@@ -189,6 +190,5 @@ class Admin:
             stored.append((u, msg))
         if futures:
             await asyncio.gather(*futures)
-        if self.push is not None:
-            self.push.notices(stored)
+        self.push.notices(stored)
         return len(stored)

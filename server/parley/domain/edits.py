@@ -11,10 +11,10 @@ from parley.clock import now_ms
 from parley.config import Settings
 from parley.domain.access import Access
 from parley.domain.content import validate_content
+from parley.domain.ports import NO_HOOKS, ChangeHooks
 from parley.domain.rules import RULES, Action, actor
 from parley.domain.tokens import Identity
 from parley.errors import R, invalid, not_found, precondition
-from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import ConversationRef, notification_conversation_id, parse_conversation_id
 from parley.log.conversation_log import ConversationLog
 from parley.log.text import search_text
@@ -28,15 +28,20 @@ MA = notification_pb2.MessageActor
 
 class Edits:
     def __init__(
-        self, settings: Settings, log: ConversationLog, access: Access, store: MessageStore
+        self,
+        settings: Settings,
+        log: ConversationLog,
+        access: Access,
+        store: MessageStore,
+        hooks: ChangeHooks = NO_HOOKS,
     ) -> None:
         self.settings = settings
         self.log = log
         self.access = access
         self.store = store
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        # Webhooks (parley.hooks): after.message.revoke / .delete; set by the app.
-        self.hooks: Hooks = NO_HOOKS
+        # Webhooks: after.message.revoke / .delete.
+        self.hooks = hooks
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -115,7 +120,7 @@ class Edits:
             rev.revoker_user_id = ident.user_id
             rev.send_time_ms = msg.send_time_ms
             rev.revoked_as = acting  # type: ignore[assignment]
-            event_seq = await self.log.append_event(ref, note, extra=batch)
+            event_seq = await self._event(ref, note, batch)
         self.hooks.after(
             "message.revoke",
             {
@@ -147,7 +152,7 @@ class Edits:
             note.message_edited.seq = seq
             note.message_edited.content.CopyFrom(content)
             note.message_edited.edit_version = msg.edit_version
-            event_seq = await self.log.append_event(ref, note, extra=batch)
+            event_seq = await self._event(ref, note, batch)
             return event_seq, msg.edit_version
 
     async def delete(
@@ -185,7 +190,7 @@ class Edits:
             note = _deleted_note(ident.user_id, conversation_id, unique)
             note.messages_deleted.deleter_user_id = ident.user_id
             note.messages_deleted.deleted_as = acting  # type: ignore[assignment]
-            event_seq = await self.log.append_event(target, note, extra=batch)
+            event_seq = await self._event(target, note, batch)
         self.hooks.after(
             "message.delete",
             {
@@ -214,6 +219,12 @@ class Edits:
         note.conversation_cleared.min_seq = new_min
         await self._own_event(ident.user_id, note, batch)
         return new_min
+
+    async def _event(
+        self, ref: ConversationRef, note: notification_pb2.Notification, batch: WriteBatch
+    ) -> int:
+        members = await self.access.recipients(ref)
+        return await self.log.append_event(ref, note, extra=batch, members=members)
 
     async def _own_event(
         self, user_id: str, note: notification_pb2.Notification, batch: WriteBatch

@@ -6,7 +6,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from time import perf_counter
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import grpc
 
@@ -15,6 +15,7 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.content import validate_content
+from parley.domain.ports import NO_MESSAGE_HOOKS, MessageHooks
 from parley.domain.tokens import Identity
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, invalid, not_found, unavailable
@@ -29,9 +30,6 @@ from parley.log.conversation_log import ConversationLog
 from parley.msg.v1 import content_pb2, message_pb2
 from parley.observability import metrics
 from parley.storage import records as rec
-
-if TYPE_CHECKING:
-    from parley.hooks.send import SendHooks
 
 ST = common_pb2.SessionType
 AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
@@ -82,6 +80,9 @@ class Messages:
         log: ConversationLog,
         users: Users,
         policy: SendPolicy | None = None,
+        hooks: MessageHooks = NO_MESSAGE_HOOKS,
+        find_stored: FindStored | None = None,
+        old_resend_ms: int = 0,
     ) -> None:
         self._settings = settings
         self._log = log
@@ -91,14 +92,13 @@ class Messages:
         self._recent: OrderedDict[tuple[str, str], message_pb2.SendAck] = OrderedDict()
         self._recent_cap = settings.caches.recent_acks
         track("recent_acks", self._recent)
-        # Webhooks of the send path; None (no hooks configured) costs one `if`.
-        self.hooks: SendHooks | None = None
+        # Webhooks of the send path; with none configured, two flags read.
+        self.hooks = hooks
         # Cluster mode: the log de-duplicates resends for a window only, so a
         # resend of a message the client first sent longer ago than
-        # `old_resend_ms` (by its send_time_ms) is looked up in the stores
-        # (set by the app).
-        self.find_stored: FindStored | None = None
-        self.old_resend_ms = 0
+        # `old_resend_ms` (by its send_time_ms) is looked up in the stores.
+        self.find_stored = find_stored
+        self.old_resend_ms = old_resend_ms
 
     async def send(
         self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
@@ -137,7 +137,7 @@ class Messages:
         # which looks up the whole batch's keys in one query (see CommitQueue).
         hooks = self.hooks
         replaced: content_pb2.Content | None = None
-        if hooks is not None and hooks.before_send:
+        if hooks.before_send:
             replaced = await hooks.check(ident, om)
         # Another device may have sent the same key during the awaits above.
         known = self._recent.get(key)
@@ -191,7 +191,7 @@ class Messages:
             self._remember(key, ack)
             fut.set_result(ack)
             metrics.SEND_SECONDS.observe(perf_counter() - started)
-            if hooks is not None and hooks.after_send:
+            if hooks.after_send:
                 hooks.sent(msg, members, om.silent)
             return ack
 

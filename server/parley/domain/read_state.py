@@ -51,7 +51,8 @@ class ReadState:
                 note.read_receipt.conversation_id = conversation_id
                 note.read_receipt.reader_user_id = user_id
                 note.read_receipt.has_read_seq = target
-                await self.log.append_event(ref, note, extra=batch)
+                members = await self.access.recipients(ref)
+                await self.log.append_event(ref, note, extra=batch, members=members)
             else:
                 await self.log.commit.submit(batch)
             uc.has_read_seq = target

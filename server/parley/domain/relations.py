@@ -14,9 +14,9 @@ from parley.bounded import LruDict
 from parley.clock import now_ms
 from parley.config import Settings
 from parley.domain.peers import NO_PEERS, RELATIONS_CHANGED, Peers
+from parley.domain.ports import NO_HOOKS, ChangeHooks
 from parley.domain.users import Users, user_info
 from parley.errors import R, denied, invalid, not_found, precondition
-from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import check_user_id
 from parley.log.conversation_log import ConversationLog
 from parley.log.notify import notify_users
@@ -84,6 +84,8 @@ class Relations:
         users: Users,
         log: ConversationLog,
         cache_users: int = 100_000,
+        hooks: ChangeHooks = NO_HOOKS,
+        peers: Peers = NO_PEERS,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -93,12 +95,9 @@ class Relations:
         self.friends_only = settings.messages.friends_only
         self._blocked = SetCache(store.blocked_ids, cache_users, "blacklist_sets")
         self._friends = SetCache(store.friend_ids, cache_users, "friend_sets")
-        # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
-        self.hooks: Hooks = NO_HOOKS
-        self.peers: Peers = NO_PEERS
-
-    def join(self, peers: Peers) -> None:
-        """Friend and blacklist sets changed on other nodes are reloaded here."""
+        # Webhooks: before-hooks may veto a change.
+        self.hooks = hooks
+        # Friend and blacklist sets changed on other nodes are reloaded here.
         self.peers = peers
         peers.on(RELATIONS_CHANGED, self._peer_changed)
         peers.on_resync(self._forget_all)

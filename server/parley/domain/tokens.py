@@ -34,7 +34,7 @@ class Identity:
 
 
 class TokenService:
-    def __init__(self, store: TokenStore, signing_key: str) -> None:
+    def __init__(self, store: TokenStore, signing_key: str, peers: Peers = NO_PEERS) -> None:
         self._store = store
         self._key = signing_key
         # Revoked token ids until the token's expiry: past it the token fails
@@ -42,7 +42,11 @@ class TokenService:
         self._revoked: ExpiringSet[str] = ExpiringSet("token_revocations")
         # Per (user, platform): as many as users force-logged out (admin calls).
         self._floors: dict[tuple[str, int], int] = {}
-        self.peers: Peers = NO_PEERS
+        # Revocations and logout floors made on other nodes apply here too.
+        self.peers = peers
+        peers.on(TOKEN_REVOKED, self._peer_revoked)
+        peers.on(TOKEN_FLOOR, self._peer_floor)
+        peers.on_resync(self.load)
 
     async def load(self) -> None:
         # Merged, not replaced: revocations are final and floors only rise,
@@ -51,13 +55,6 @@ class TokenService:
             self._revoked.add(jti, expire_ms)
         for key, floor in (await self._store.floors()).items():
             self._raise_floor(key, floor)
-
-    def join(self, peers: Peers) -> None:
-        """Revocations and logout floors made on other nodes apply here too."""
-        self.peers = peers
-        peers.on(TOKEN_REVOKED, self._peer_revoked)
-        peers.on(TOKEN_FLOOR, self._peer_floor)
-        peers.on_resync(self.load)
 
     def _peer_revoked(self, data: dict[str, Any]) -> None:
         self._revoked.add(str(data["jti"]), int(data.get("expire_ms", _NEVER)))

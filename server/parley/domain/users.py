@@ -47,21 +47,20 @@ def _user_exists(e: KeyError) -> ParleyError:
 
 
 class Users:
-    def __init__(self, store: UserStore, known_users: int = 100_000) -> None:
+    def __init__(
+        self, store: UserStore, known_users: int = 100_000, peers: Peers = NO_PEERS
+    ) -> None:
         self.store = store
         self._exists: LruSet[str] = LruSet(known_users, "known_users")
         self._blocked: set[str] = set()
-        self.peers: Peers = NO_PEERS
+        # Accounts blocked or unblocked on other nodes are refused (or let in) here too.
+        self.peers = peers
+        peers.on(USER_BLOCKED, self._peer_blocked)
+        peers.on_resync(self.load)
 
     async def load(self) -> None:
         blocked, _ = await self.store.search_users("", 0, 1_000_000, blocked_only=True)
         self._blocked = {u.user_id for u in blocked}
-
-    def join(self, peers: Peers) -> None:
-        """Accounts blocked or unblocked on other nodes are refused (or let in) here too."""
-        self.peers = peers
-        peers.on(USER_BLOCKED, self._peer_blocked)
-        peers.on_resync(self.load)
 
     def _peer_blocked(self, data: dict[str, Any]) -> None:
         user_id = str(data["user_id"])

@@ -256,7 +256,3 @@ def parse_answer(status: int, data: bytes) -> Payload:
 
 def _brief(e: BaseException) -> str:
     return f"{type(e).__name__}: {str(e)[:200]}"
-
-
-# Hooks that are off: the default of code that may be given real ones.
-NO_HOOKS = Hooks(HookSettings())

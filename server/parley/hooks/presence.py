@@ -4,14 +4,23 @@ stream of its own stays quiet while another gateway holds one)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from parley.hooks.client import Hooks, Payload
 from parley.hooks.payloads import platform_name
-from parley.realtime.presence import Presence
+from parley.user.v1 import user_pb2
 
 
-def presence_hook(hooks: Hooks, presence: Presence) -> Callable[[str, bool], None] | None:
+class PresenceView(Protocol):
+    """Who is online on any node (parley.realtime.presence.Presence)."""
+
+    async def elsewhere(self, user_id: str) -> bool: ...
+
+    async def statuses(self, user_ids: Sequence[str]) -> list[user_pb2.OnlineStatus]: ...
+
+
+def presence_hook(hooks: Hooks, presence: PresenceView) -> Callable[[str, bool], None] | None:
     """The Registry.on_presence callback, or None when neither event is on."""
     if not (hooks.wants("user.online") or hooks.wants("user.offline")):
         return None

@@ -38,7 +38,13 @@ class _Item:
 
 
 class CommitQueue:
-    def __init__(self, store: MessageStore, delay_ms: float, max_batch: int) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        delay_ms: float,
+        max_batch: int,
+        versions: VersionClock | None = None,
+    ) -> None:
         self._store = store
         self._delay = delay_ms / 1000.0
         self._max = max_batch
@@ -46,8 +52,8 @@ class CommitQueue:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.items = 0
-        # Told which conversation-list versions are written (set by the app).
-        self.versions: VersionClock | None = None
+        # Told which conversation-list versions are written.
+        self.versions = versions
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="commit-queue")

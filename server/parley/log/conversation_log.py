@@ -30,13 +30,6 @@ ST = common_pb2.SessionType
 MS = message_pb2.MessageStatus
 
 
-class Recipients(Protocol):
-    """Who an event appended without an explicit member list is pushed to
-    (the domain's access rules know; the log does not)."""
-
-    async def recipients(self, ref: ConversationRef) -> list[str]: ...
-
-
 class AppendObserver(Protocol):
     """Sees every append and its commit (operator statistics and metrics)."""
 
@@ -84,7 +77,6 @@ class ConversationLog:
         seqs: SeqService,
         commit: CommitQueue,
         conversations: ConversationStore,
-        access: Recipients,
         pusher: Pusher,
         versions: VersionClock,
         pipeline: MessagePipeline | None = None,
@@ -98,7 +90,6 @@ class ConversationLog:
         self.pipeline = pipeline
         self.commit = commit
         self.conversations = conversations
-        self.access = access
         self.pusher = pusher
         self.versions = versions
         # Statistics and metrics of what is appended.
@@ -213,14 +204,15 @@ class ConversationLog:
         ref: ConversationRef,
         notification: notification_pb2.Notification,
         extra: WriteBatch | None = None,
-        members: list[str] | None = None,
+        *,
+        members: list[str],
     ) -> int:
-        """Stores a typed event in the conversation and pushes it. Returns its seq."""
+        """Stores a typed event in the conversation and pushes it to `members`
+        (the domain's access rules know who they are; the log does not).
+        Returns its seq."""
         msg = message_pb2.Message(counts_unread=False, group_id=ref.group_id)
         msg.sender_id = notification.op_user_id
         msg.notification.CopyFrom(notification)
-        if members is None:
-            members = await self.access.recipients(ref)
         fut = await self.append(ref, msg, members, extra)
         assert fut is not None
         await fut

@@ -11,12 +11,10 @@ from typing import Any
 
 import grpc
 
-from parley.api.base import Ctx
-from parley.api.decoding import Rejected
-from parley.api.policy import FRAMES, admit
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
+from parley.domain.auth import Admission
 from parley.domain.messages import Messages
 from parley.domain.peers import (
     NO_PEERS,
@@ -25,11 +23,11 @@ from parley.domain.peers import (
     TOKEN_REVOKED,
     Peers,
 )
+from parley.domain.policy import FRAMES
 from parley.domain.read_state import ReadState
 from parley.domain.rules import Action
 from parley.domain.tokens import Identity, TokenService
-from parley.domain.users import Users
-from parley.errors import ParleyError, R, exhausted, invalid, unauthenticated, unavailable
+from parley.errors import ParleyError, R, Rejected, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.log.versions import VersionClock
 from parley.realtime.presence import Presence
@@ -39,6 +37,7 @@ from parley.realtime.sessions import CLOSE, Session, TokenBucket
 log = logging.getLogger("parley.gateway")
 P = common_pb2.Platform
 ST = common_pb2.SessionType
+Ctx = grpc.aio.ServicerContext[Any, Any]
 
 
 def client_msg_id(frame: gateway_pb2.ClientFrame) -> str:
@@ -55,22 +54,27 @@ def error_frame(request_id: str, err: ParleyError, client_msg_id: str = "") -> b
 
 
 class Gateway:
+    """The streams, and their control for the domain (domain/ports.py
+    StreamControl). Logouts, revocations, blocks and logins on other nodes
+    reach the streams of this one through `peers`."""
+
     def __init__(
         self,
         settings: Settings,
         tokens: TokenService,
-        users: Users,
+        admission: Admission,
         registry: Registry,
         messages: Messages,
         read_state: ReadState,
         versions: VersionClock,
         presence: Presence,
+        peers: Peers = NO_PEERS,
     ) -> None:
         self.settings = settings
         self.presence = presence
         self.versions = versions
         self.tokens = tokens
-        self.users = users
+        self.admission = admission
         self.registry = registry
         self.messages = messages
         self.read_state = read_state
@@ -79,11 +83,6 @@ class Gateway:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._inflight = asyncio.Semaphore(settings.limits.max_inflight_sends)
         self.frames_in = 0
-        self.peers: Peers = NO_PEERS
-
-    def join(self, peers: Peers) -> None:
-        """Logouts, revocations, blocks and logins on other nodes reach the
-        streams of this one."""
         self.peers = peers
         peers.on(TOKEN_REVOKED, lambda d: self.close_token(str(d["jti"])))
         peers.on(STREAMS_CLOSE, self._peer_close)
@@ -134,18 +133,14 @@ class Gateway:
         )
         self.registry.remove(s)
 
-    async def logout(self, user_id: str, platform: int) -> int:
-        """Revokes the user's tokens of `platform` (0: all) and closes their
-        streams on every node; returns how many closed."""
-        await self.tokens.logout(user_id, platform)
-        n = self._close(user_id, platform, R.ERROR_REASON_TOKEN_REVOKED)
-        close = {"user_id": user_id, "platform": platform, "reason": R.ERROR_REASON_TOKEN_REVOKED}
-        return n + await self.peers.ask(STREAMS_CLOSE, close)
+    def sessions_of(self, user_id: str) -> list[Session]:
+        return self.registry.sessions_of(user_id)
 
-    async def close_user(self, user_id: str, reason: int) -> int:
-        """Closes the user's streams on every node; returns how many closed."""
-        n = self._close(user_id, P.PLATFORM_UNSPECIFIED, reason)
-        close = {"user_id": user_id, "platform": P.PLATFORM_UNSPECIFIED, "reason": reason}
+    async def close_user(self, user_id: str, platform: int, reason: int) -> int:
+        """Closes the user's streams of `platform` (0: all) on every node;
+        returns how many closed."""
+        n = self._close(user_id, platform, reason)
+        close = {"user_id": user_id, "platform": platform, "reason": reason}
         return n + await self.peers.ask(STREAMS_CLOSE, close)
 
     def _close(self, user_id: str, platform: int, reason: int) -> int:
@@ -246,7 +241,7 @@ class Gateway:
         if first.WhichOneof("body") != "auth":
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "the first frame must be auth")
         auth = first.auth
-        ident = admit(self.tokens.verify(auth.token), FRAMES["auth"].caller, self.users)
+        ident = self.admission.admit(auth.token, FRAMES["auth"].caller)
         if auth.platform != ident.platform:
             raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "platform does not match the token")
         if not 1 <= len(auth.device_id) <= 128:

@@ -30,11 +30,12 @@ class Presence:
         node_id: str,
         store: PresenceStore | None = None,
         heartbeat_seconds: float = 5.0,
+        peers: Peers = NO_PEERS,
     ) -> None:
         self.registry = registry
         self.node_id = node_id
         self.store = store
-        self.peers: Peers = NO_PEERS
+        self.peers = peers
         self._heartbeat = heartbeat_seconds
         # Users whose routes must be written, and those of them whose
         # first or last stream on this node opened or closed.
@@ -43,17 +44,15 @@ class Presence:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         if store is not None:
-            registry.on_streams = self._streams_changed
-            # Watchers get the merged status, from the flusher.
-            registry.notify_presence = False
-
-    # -- life cycle (cluster) ---------------------------------------------
-
-    def join(self, peers: Peers) -> None:
-        self.peers = peers
+            # Watchers get the merged status, from the flusher (a registry
+            # built with notify_presence=False).
+            registry.on_streams(self._streams_changed)
+            registry.on_presence(self.presence_changed)
         peers.on(PRESENCE_CHANGED, self._peer_changed)
         peers.on(COUNT_STREAMS, lambda _: len(self.registry))
         peers.on(COUNT_USERS, lambda _: self.registry.online_users())
+
+    # -- life cycle (cluster) ---------------------------------------------
 
     async def start(self) -> None:
         if self.store is None:

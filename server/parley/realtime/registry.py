@@ -44,20 +44,35 @@ def conflicts(policy: MultiLoginPolicy, new: int, old: int) -> bool:
 
 
 class Registry:
-    def __init__(self, policy: MultiLoginPolicy, watch_limit: int = 1000) -> None:
+    """Listeners subscribe (`on_connect`, `on_streams`, `on_presence`) as
+    they are built; each is told independently, in subscription order."""
+
+    def __init__(
+        self, policy: MultiLoginPolicy, watch_limit: int = 1000, notify_presence: bool = True
+    ) -> None:
         self.policy = policy
         # Users one stream may watch the presence of (further ones are ignored).
         self.watch_limit = watch_limit
         self._by_user: dict[str, dict[str, Session]] = {}
         self._watchers: dict[str, set[Session]] = {}
-        self.on_presence: Callable[[str, bool], None] | None = None
+        # A user's first stream here opened, or the last closed.
+        self._presence: list[Callable[[str, bool], None]] = []
         # Any stream of the user opened or closed (cluster routes).
-        self.on_streams: Callable[[str], None] | None = None
+        self._streams: list[Callable[[str], None]] = []
         # Whether a presence change notifies watchers here (cluster mode:
         # parley.realtime.presence does, with the merged status).
-        self.notify_presence = True
+        self.notify_presence = notify_presence
         # Every stream that registers (statistics and metrics).
-        self.on_connect: Callable[[Session], None] | None = None
+        self._connect: list[Callable[[Session], None]] = []
+
+    def on_presence(self, listener: Callable[[str, bool], None]) -> None:
+        self._presence.append(listener)
+
+    def on_streams(self, listener: Callable[[str], None]) -> None:
+        self._streams.append(listener)
+
+    def on_connect(self, listener: Callable[[Session], None]) -> None:
+        self._connect.append(listener)
 
     def __len__(self) -> int:
         return sum(len(d) for d in self._by_user.values())
@@ -88,10 +103,10 @@ class Registry:
                 kicked.append(old)
                 del devices[dev]
         devices[session.device_id] = session
-        if self.on_connect is not None:
-            self.on_connect(session)
-        if self.on_streams is not None:
-            self.on_streams(session.user_id)
+        for connected in self._connect:
+            connected(session)
+        for changed in self._streams:
+            changed(session.user_id)
         if not was_online:
             self._presence_changed(session.user_id)
         return replaced, kicked
@@ -102,8 +117,8 @@ class Registry:
         if devices is None or devices.get(session.device_id) is not session:
             return
         del devices[session.device_id]
-        if self.on_streams is not None:
-            self.on_streams(session.user_id)
+        for changed in self._streams:
+            changed(session.user_id)
         if not devices:
             del self._by_user[session.user_id]
             self._presence_changed(session.user_id)
@@ -136,8 +151,9 @@ class Registry:
                     del self._watchers[target]
 
     def _presence_changed(self, user_id: str) -> None:
-        if self.on_presence is not None:
-            self.on_presence(user_id, user_id in self._by_user)
+        online = user_id in self._by_user
+        for listener in self._presence:
+            listener(user_id, online)
         if self.notify_presence:
             self.notify_watchers(user_id, self.status(user_id))
 

@@ -18,8 +18,9 @@ from parley.domain.groups.mutations import GroupMutations
 from parley.domain.groups.send import SendRules
 from parley.domain.groups.state import GroupCache, GroupState
 from parley.domain.groups.views import GroupViews
+from parley.domain.peers import NO_PEERS, Peers
+from parley.domain.ports import NO_HOOKS, ChangeHooks
 from parley.domain.users import Users
-from parley.hooks.client import Hooks
 from parley.log.conversation_log import ConversationLog
 from parley.storage.interfaces import GroupStore
 
@@ -28,18 +29,23 @@ __all__ = ["GroupState", "Groups", "SendRules"]
 
 class Groups:
     def __init__(
-        self, settings: Settings, store: GroupStore, users: Users, log: ConversationLog
+        self,
+        settings: Settings,
+        store: GroupStore,
+        users: Users,
+        log: ConversationLog,
+        hooks: ChangeHooks = NO_HOOKS,
+        peers: Peers = NO_PEERS,
     ) -> None:
         self.settings = settings
         self.store = store
         self.users = users
         self.log = log
-        self.cache = GroupCache(settings, store)
+        self.cache = GroupCache(settings, store, peers)
         self.views = GroupViews(self.cache, store, users)
-        self.changes = GroupChanges(settings, self.cache, store, users, log)
+        self.changes = GroupChanges(settings, self.cache, store, users, log, hooks)
         self.mutations = GroupMutations(self.changes)
         self.membership = GroupMembership(self.changes)
-        self.join = self.cache.join
         # Read by Access and the send path.
         self.push_list = self.views.push_list
         self.members_for_push = self.views.members_for_push
@@ -63,12 +69,3 @@ class Groups:
         self.invite = self.membership.invite
         self.kick = self.membership.kick
         self.quit = self.membership.quit
-
-    @property
-    def hooks(self) -> Hooks:
-        """Webhooks (parley.hooks): before-hooks may veto a change; set by the app."""
-        return self.changes.hooks
-
-    @hooks.setter
-    def hooks(self, hooks: Hooks) -> None:
-        self.changes.hooks = hooks

@@ -13,8 +13,8 @@ from parley.config import Settings
 from parley.domain.groups.builders import existing
 from parley.domain.groups.builders import note as new_note
 from parley.domain.groups.state import GS, MEMBER, GroupCache, GroupState
+from parley.domain.ports import NO_HOOKS, ChangeHooks
 from parley.domain.users import Users
-from parley.hooks.client import NO_HOOKS, Hooks
 from parley.ids import group_conversation_id, parse_conversation_id
 from parley.log.conversation_log import ConversationLog, membership
 from parley.msg.v1 import notification_pb2
@@ -30,14 +30,15 @@ class GroupChanges:
         store: GroupStore,
         users: Users,
         log: ConversationLog,
+        hooks: ChangeHooks = NO_HOOKS,
     ) -> None:
         self.settings = settings
         self.cache = cache
         self.store = store
         self.users = users
         self.log = log
-        # Webhooks (parley.hooks): before-hooks may veto a change; set by the app.
-        self.hooks: Hooks = NO_HOOKS
+        # Webhooks: before-hooks may veto a change.
+        self.hooks = hooks
 
     def membership(self, group_id: str, user_id: str, min_seq: int, at_ms: int) -> UserConversation:
         """A new member's membership of the group's conversation."""

@@ -11,14 +11,14 @@ from parley.ids import group_conversation_id, single_conversation_id
 
 if TYPE_CHECKING:
     from parley.domain.access import Access
-    from parley.domain.groups import Groups
+    from parley.domain.groups.views import GroupViews
 
 
 class SendRules:
     """Messages.policy: the rules table admits the sender (domain/rules.py);
     groups give the members to push to."""
 
-    def __init__(self, access: Access, groups: Groups) -> None:
+    def __init__(self, access: Access, groups: GroupViews) -> None:
         self.access = access
         self.groups = groups
 

@@ -74,7 +74,7 @@ class GroupState:
 class GroupCache:
     """The groups' states, most recently used kept, with a lock per group."""
 
-    def __init__(self, settings: Settings, store: GroupStore) -> None:
+    def __init__(self, settings: Settings, store: GroupStore, peers: Peers = NO_PEERS) -> None:
         self.settings = settings
         self.store = store
         self._cache: OrderedDict[str, GroupState] = OrderedDict()
@@ -86,10 +86,7 @@ class GroupCache:
             settings.groups.cached_groups, "group_change_stamps"
         )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.peers: Peers = NO_PEERS
-
-    def join(self, peers: Peers) -> None:
-        """Groups changed on other nodes are reloaded here on next use."""
+        # Groups changed on other nodes are reloaded here on next use.
         self.peers = peers
         peers.on(GROUP_CHANGED, self._peer_changed)
         peers.on_resync(self._forget_all)
