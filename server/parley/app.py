@@ -113,18 +113,11 @@ class App:
         await self.health.enter_graceful_shutdown()
         await self.core.gateway.shutdown()
         await self.server.stop(self.core.settings.grace_seconds)
-        for task in self.core.background:
-            task.cancel()
-        await self.core.hooks.stop(self.core.settings.grace_seconds)
-        await self.core.commit.stop()
-        await self.core.presence.stop()
-        if self.core.cluster is not None:
-            await self.core.cluster.stop(self.core.settings.grace_seconds)
         if self.metrics is not None:
             await self.metrics.stop()
         if self.collector is not None:
             REGISTRY.unregister(self.collector)
-        await self.core.stores.close()
+        await self.core.stop(self.core.settings.grace_seconds)
 
 
 def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) -> None:

@@ -141,6 +141,19 @@ class Core:
     def cluster(self) -> ClusterParts | None:
         return self.backends.cluster
 
+    async def stop(self, grace_seconds: float) -> None:
+        """Stops what build_core started, once no call is served any more:
+        pending webhooks and writes are given `grace_seconds`, then the stores close."""
+        await self.gateway.shutdown()
+        for task in self.background:
+            task.cancel()
+        await self.hooks.stop(grace_seconds)
+        await self.commit.stop()
+        await self.presence.stop()
+        if self.cluster is not None:
+            await self.cluster.stop(grace_seconds)
+        await self.stores.close()
+
 
 async def build_core(settings: Settings) -> Core:
     """The services of a gRPC node: embedded, or a cluster gateway (role
