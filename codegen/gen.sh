@@ -33,7 +33,8 @@ gen_betterproto() {
   # requirements-dev.txt, so the output is reproducible.
   local out="$1" tmp protos
   tmp="$(mktemp -d)"
-  protos=$(cd protos && find parley -name '*.proto' | sort)
+  # A client flavor: the server's own protos (parley/internal) stay out, as in every client.
+  protos=$(cd protos && find parley -name '*.proto' -not -path 'parley/internal/*' | sort)
   python -m grpc_tools.protoc -Iprotos --python_betterproto_out="$tmp" $protos \
     > /dev/null 2> >(grep -v "^Writing " >&2)
   # The plugin names packages after the proto packages (parley.*), which would shadow the

@@ -93,7 +93,7 @@ def test_gen_sh_runs_every_swift_and_dart_template() -> None:
 
 def test_no_client_is_generated_from_the_cluster_log() -> None:
     """protos/parley/internal is the server's own (the cluster log's entries):
-    every client template and the Kotlin build leave it out."""
+    every client template, the Kotlin build and the betterproto flavor leave it out."""
     assert (REPO / "protos" / "parley" / "internal").is_dir()
     for template in sorted(CODEGEN.glob("buf.gen.*.yaml")):
         text = template.read_text()
@@ -102,6 +102,9 @@ def test_no_client_is_generated_from_the_cluster_log() -> None:
         )
     pom = (REPO / "clients" / "kotlin" / "pom.xml").read_text()
     assert "<exclude>parley/internal/**</exclude>" in pom
+    flavor = REPO / "gen" / "python-betterproto" / "parley_betterproto"
+    assert (flavor / "gateway").is_dir()
+    assert not (flavor / "internal").exists()
 
 
 def test_swift_grpc2_versions_agree() -> None:

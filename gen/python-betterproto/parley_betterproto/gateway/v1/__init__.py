@@ -86,6 +86,16 @@ class AuthFrame(betterproto.Message):
     sdk_version: str = betterproto.string_field(4)
     """SDK name and version, e.g. "parley-python/0.1.0"."""
 
+    listen_only: bool = betterproto.bool_field(5)
+    """
+    What a half-close (the client ending its side of the stream) means.
+     False (a one-shot sender, e.g. grpcurl piping a few frames): the server
+     answers every frame sent, then ends the stream with OK. True (a
+     listen-only console): the stream stays open and receives pushes until the
+     client cancels; once half-closed it cannot send heartbeats, so the idle
+     timeout no longer applies and transport keepalive detects a dead peer.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class SendFrame(betterproto.Message):
