@@ -87,7 +87,10 @@ ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_cl
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        if names & ENGINE_FIXTURES or item.get_closest_marker("cluster"):
+        # The Kotlin build takes both cores for minutes: beside the cluster
+        # tests' process starts it made them time out, so it runs in their line.
+        kotlin = item.nodeid.startswith("tests/clients/test_kotlin.py")
+        if names & ENGINE_FIXTURES or item.get_closest_marker("cluster") or kotlin:
             item.add_marker(pytest.mark.xdist_group("engines"))
         elif item.nodeid.startswith("tests/clients/test_ts.py"):
             item.add_marker(pytest.mark.xdist_group("node"))

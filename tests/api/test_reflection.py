@@ -46,7 +46,13 @@ async def run(*args: str, stdin: str | None = None, until: str | None = None) ->
                 raise AssertionError(f"no {until!r} from grpcurl; got: {seen}") from None
             assert line, f"grpcurl ended before {until!r}: {seen}"
             seen += line.decode()
-        proc.terminate()
+        # A one-shot stream now ends by itself once answered (the half-close);
+        # grpcurl may be gone already.
+        if proc.returncode is None:
+            try:
+                proc.terminate()
+            except ProcessLookupError:
+                pass
         await proc.wait()
         return seen
     out, err = await asyncio.wait_for(

@@ -71,7 +71,11 @@ async def bus(
     js = nats_client.jetstream()
     await ensure_stream(js, cfg)
     conversations = SqlConversationStore(await sql_engines.get("postgres"))
-    store = MongoMessageStore(mongo_db, conversations)
+    # A database of its own: the shared test database holds what earlier
+    # suites stored, and a (conversation, seq) stored there twice by another
+    # store's test makes the unique index fail to build.
+    db = mongo_db.client[f"parley_{prefix}"]
+    store = MongoMessageStore(db, conversations)
     await store.ensure_indexes()
     publisher = Publisher(js, cfg)
 
@@ -94,6 +98,7 @@ async def bus(
     for w in b.workers:
         await w.stop()
     await js.delete_stream(cfg.stream)
+    await mongo_db.client.drop_database(db.name)
     keys = [k async for k in redis_client.scan_iter(f"{prefix}:*")]
     if keys:
         await redis_client.delete(*keys)

@@ -73,7 +73,9 @@ class ClusterProcess:
     def log_path(self) -> Path:
         return self.log_dir / f"{self.name}.log"
 
-    def start(self, timeout: float = 30.0) -> None:
+    # A node imports the whole server (~2.5 s on a quiet machine); beside a
+    # Maven or npm build on the other worker it has taken over 30 s.
+    def start(self, timeout: float = 90.0) -> None:
         self.spawn()
         self.wait_ready(timeout)
 
@@ -102,7 +104,7 @@ class ClusterProcess:
                 stderr=subprocess.STDOUT,
             )
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 90.0) -> None:
         assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
