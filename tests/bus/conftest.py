@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,10 +11,14 @@ from typing import Any
 
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
+from parley.bus.codec import PushEvent
 from parley.bus.jetstream import BusConfig, Publisher, connect, ensure_stream
+from parley.bus.subjects import push_subject
 from parley.bus.worker import Worker
 from parley.storage.mongo.messages import MongoMessageStore
 from parley.storage.redis.presence import RedisPresenceStore
@@ -52,6 +57,21 @@ class Bus:
         w = Worker(self.nc, self.js, self.cfg, self.store, self.seqs, self.presence, **kw)
         self.workers.append(w)
         return w
+
+    async def pushes_to(
+        self, user_id: str, node: str = "node-x"
+    ) -> tuple[asyncio.Queue[PushEvent], Subscription]:
+        """The push events the workers send `user_id`, routed to a live
+        `node` (the caller unsubscribes)."""
+        got: asyncio.Queue[PushEvent] = asyncio.Queue()
+
+        async def on_push(msg: Msg) -> None:
+            got.put_nowait(PushEvent.decode(msg.data))
+
+        await self.presence.heartbeat(node, 30)
+        await self.presence.set_routes(node, {user_id: [1]})
+        sub = await self.nc.subscribe(push_subject(self.cfg.prefix, node), cb=on_push)
+        return got, sub
 
 
 @pytest.fixture

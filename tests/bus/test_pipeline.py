@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from parley.bus.codec import HOLE, MSG, Envelope, PushEvent
+from parley.bus.codec import HOLE, MSG, Envelope
 from parley.bus.jetstream import DuplicateAppend
-from parley.bus.subjects import partition_filter, push_subject
+from parley.bus.subjects import partition_filter
 from tests.bus.conftest import Bus
 from tests.storage.contracts.rows import chat_batch
 
@@ -47,14 +47,7 @@ def uid() -> str:
 async def test_send_persist_settle_push(bus: Bus) -> None:
     a, b = f"a{uid()}", f"b{uid()}"
     cid = f"si_{a}_{b}"
-    got: asyncio.Queue[PushEvent] = asyncio.Queue()
-
-    async def on_push(msg: object) -> None:
-        got.put_nowait(PushEvent.decode(msg.data))  # type: ignore[attr-defined]
-
-    await bus.presence.heartbeat("node-x", 30)
-    await bus.presence.set_routes("node-x", {b: [1]})
-    sub = await bus.nc.subscribe(push_subject(bus.cfg.prefix, "node-x"), cb=on_push)
+    got, sub = await bus.pushes_to(b)
     bus.worker().start()
     for i in range(20):
         await append(bus, cid, a, [a, b], f"m{i}")

@@ -8,9 +8,8 @@ import asyncio
 
 import pytest
 
-from parley.bus.codec import MSG, Envelope, PushEvent
+from parley.bus.codec import MSG, Envelope
 from parley.bus.jetstream import DuplicateAppend
-from parley.bus.subjects import push_subject
 from tests.bus.bson_writer import encode_bson
 from tests.bus.conftest import Bus
 from tests.bus.test_pipeline import append, now_ms, uid, until
@@ -37,14 +36,7 @@ async def old_gateway_append(
 async def test_a_worker_persists_and_pushes_old_and_new_entries_in_order(bus: Bus) -> None:
     a, b = f"a{uid()}", f"b{uid()}"
     cid = f"si_{a}_{b}"
-    got: asyncio.Queue[PushEvent] = asyncio.Queue()
-
-    async def on_push(msg: object) -> None:
-        got.put_nowait(PushEvent.decode(msg.data))  # type: ignore[attr-defined]
-
-    await bus.presence.heartbeat("node-x", 30)
-    await bus.presence.set_routes("node-x", {b: [1]})
-    sub = await bus.nc.subscribe(push_subject(bus.cfg.prefix, "node-x"), cb=on_push)
+    got, sub = await bus.pushes_to(b)
     assert (await old_gateway_append(bus, cid, a, [a, b], "old one")).seq == 1
     await append(bus, cid, a, [a, b], "new two")
     assert (await old_gateway_append(bus, cid, a, [a, b], "old three")).seq == 3

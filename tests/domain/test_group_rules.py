@@ -1,11 +1,9 @@
 """Who may do what to whom in a group: role, action and target, as a table,
 run on the domain services without a gRPC server.
 
-The services are the ones `wiring.build_core` composes, over a SQLite file:
-the real store in a temporary directory costs a few milliseconds per case,
-and a fake store would be a second implementation to keep in step with the
-storage contract suites. The end-to-end tests in tests/api/test_groups.py
-and test_moderation.py check the same rules through the API."""
+The services are the ones `wiring.build_core` composes (tests/domain/composed.py).
+The end-to-end tests in tests/api/test_groups.py and test_moderation.py check
+the same rules through the API."""
 
 from __future__ import annotations
 
@@ -16,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from parley.common.v1 import common_pb2
-from parley.config import Settings
 from parley.errors import ParleyError
 from parley.group.v1 import group_pb2
 from parley.storage.records import User
-from parley.wiring import Core, build_core
+from parley.wiring import Core
+from tests.domain.composed import composed
 
 R = common_pb2.ErrorReason
 ADMIN, MEMBER = group_pb2.GROUP_ROLE_ADMIN, group_pb2.GROUP_ROLE_MEMBER
@@ -36,11 +34,8 @@ _ids = itertools.count()
 
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    settings = Settings(data_dir=str(tmp_path))
-    settings.storage.sqlite_synchronous = "OFF"  # nothing here outlives the test
-    core = await build_core(settings)
-    yield core
-    await core.stop(0.1)
+    async with composed(tmp_path) as c:
+        yield c
 
 
 async def new_group(core: Core) -> tuple[str, dict[str, str]]:

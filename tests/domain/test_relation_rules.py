@@ -1,7 +1,6 @@
 """Friends, applications and blacklists: what a user may do to another from
 each state of their relation, as a table, run on the domain services without
-a gRPC server (the services `wiring.build_core` composes, over a SQLite file
-in a temporary directory; see test_group_rules.py for why not a fake store).
+a gRPC server (the services `wiring.build_core` composes: tests/domain/composed.py).
 tests/api/test_relations.py checks the same rules through the API."""
 
 from __future__ import annotations
@@ -13,32 +12,28 @@ from pathlib import Path
 import pytest
 
 from parley.common.v1 import common_pb2
-from parley.config import Settings
 from parley.domain.rules import Action
 from parley.errors import ParleyError
 from parley.ids import single_conversation_id
 from parley.storage.records import User
-from parley.wiring import Core, build_core
+from parley.wiring import Core
+from tests.domain.composed import composed
 
 R = common_pb2.ErrorReason
 OK = "ok"
 _ids = itertools.count()
 
 
-def _core_fixture(friends_only: bool) -> Callable[[Path], AsyncIterator[Core]]:
-    async def make(tmp_path: Path) -> AsyncIterator[Core]:
-        settings = Settings(data_dir=str(tmp_path))
-        settings.storage.sqlite_synchronous = "OFF"  # nothing here outlives the test
-        settings.messages.friends_only = friends_only
-        core = await build_core(settings)
-        yield core
-        await core.stop(0.1)
-
-    return make
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    async with composed(tmp_path) as c:
+        yield c
 
 
-core = pytest.fixture(_core_fixture(friends_only=False))
-strict_core = pytest.fixture(_core_fixture(friends_only=True))
+@pytest.fixture
+async def strict_core(tmp_path: Path) -> AsyncIterator[Core]:
+    async with composed(tmp_path, friends_only=True) as c:
+        yield c
 
 
 # How `me` and `them` stand before the action, and how to get there.
