@@ -19,20 +19,14 @@ from collections.abc import Awaitable, Callable
 import grpc
 
 from parley.clock import now_ms
-from parley.errors import ParleyError, R, invalid, precondition
+from parley.errors import ParleyError, R, precondition
 from parley.storage.interfaces import IdempotencyStore
 from parley.storage.records import IdempotencyRecord
 
 log = logging.getLogger("parley.idempotency")
 
-MAX_KEY_CHARS = 128
 # Polling a first attempt still running: from 20 ms, doubling, up to 500 ms.
 _FIRST_POLL, _MAX_POLL = 0.02, 0.5
-
-
-def check_key(key: str) -> None:
-    if len(key) > MAX_KEY_CHARS or not key.isascii() or not key.isprintable():
-        raise invalid(f"idempotency_key must be at most {MAX_KEY_CHARS} printable ASCII characters")
 
 
 class Idempotency:
@@ -59,8 +53,8 @@ class Idempotency:
         run: Callable[[], Awaitable[bytes]],
     ) -> bytes:
         """The serialized response of the first successful `run` under
-        (caller, method, key): runs it if no attempt holds the key."""
-        check_key(key)
+        (caller, method, key): runs it if no attempt holds the key. The key's
+        form is checked where requests are decoded (api/validation.py)."""
         claim_id = uuid.uuid4().hex
         deadline = asyncio.get_running_loop().time() + self._wait
         pause = _FIRST_POLL

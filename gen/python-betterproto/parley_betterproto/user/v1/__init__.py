@@ -81,7 +81,7 @@ class RegisterUsersRequest(betterproto.Message):
 
     idempotency_key: str = betterproto.string_field(3)
     """
-    Idempotency key (optional, at most 128 printable ASCII characters): a retry of this call
+    Idempotency key (optional, at most 128 printable ASCII characters, no spaces): a retry of this call
      with the same key, by the same caller, returns the first call's response instead of
      creating again, for 24 hours (server setting idempotency.retention_seconds) and across
      restarts and cluster gateways. Keys are scoped per caller and per method. Reusing a key
