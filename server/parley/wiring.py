@@ -155,6 +155,7 @@ class Core:
         await self.gateway.shutdown()
         for task in self.background:
             task.cancel()
+        await self.idempotency.drain(grace_seconds)
         await self.hooks.stop(grace_seconds)
         await self.commit.stop()
         await self.presence.stop()

@@ -87,3 +87,20 @@ async def test_the_first_attempt_outlives_its_caller(store: SqlIdempotencyStore)
     release.set()
     assert await idem.once("u:a", "M", "k", "h", slow) == b"made"
     assert runs == 1
+
+
+async def test_a_stop_lets_running_attempts_store_their_result(
+    store: SqlIdempotencyStore,
+) -> None:
+    idem = keys(store, wait_seconds=5)
+
+    async def slow() -> bytes:
+        await asyncio.sleep(0.3)
+        return b"made"
+
+    caller = asyncio.create_task(idem.once("u:a", "M", "k", "h", slow))
+    await asyncio.sleep(0.05)
+    caller.cancel()  # the server's stop ends the call
+    await idem.drain(5)
+    stored = await store.get("u:a", "M", "k")
+    assert stored is not None and stored.response == b"made"

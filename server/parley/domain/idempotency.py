@@ -121,5 +121,12 @@ class Idempotency:
             log.warning("idempotency key %r outlived its lease: not remembered", mine.key)
         return response
 
+    async def drain(self, grace_seconds: float) -> None:
+        """Lets the first attempts still running here (their callers gone
+        with the server's stop) store their results, for up to `grace_seconds`:
+        a graceful restart leaves no key pending until its lease."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace_seconds)
+
     async def purge(self) -> int:
         return await self.store.purge(now_ms())
