@@ -121,7 +121,7 @@ class App:
 
 
 def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) -> None:
-    authn = Authn()
+    authn = Authn(core.idempotency)
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
         request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString, validator),
