@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from grpc_health.v1 import health_pb2
 
+from parley.cli.dev_cert import write_file
 from tests.api.test_tls import make_certs, tls_env
 from tests.harness import ServerProcess
 from tests.web.client import envelope, post, web_url
@@ -62,8 +63,33 @@ def test_tls_from_the_grpc_ports_settings(tmp_path: Path) -> None:
             ca=certs / "cert.pem",
         )
         assert preflight.status == 403
+
+        # Renewed files: the next handshake serves them, with or without SNI.
+        renewed = make_certs(tmp_path / "renewed")
+        write_file(certs / "key.pem", (renewed / "key.pem").read_bytes(), private=True)
+        write_file(certs / "cert.pem", (renewed / "cert.pem").read_bytes())
+        for name in ("localhost", None):
+            assert served_certificate(url, name) == pem_to_der(renewed / "cert.pem")
     finally:
         proc.stop()
+
+
+def served_certificate(url: str, server_name: str | None) -> bytes:
+    parts = urlsplit(url)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection((parts.hostname, parts.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
+
+
+def pem_to_der(path: Path) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(path.read_text())
 
 
 def test_stops_with_the_server(tmp_path: Path) -> None:
