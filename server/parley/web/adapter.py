@@ -41,16 +41,20 @@ class HandlerTable:
 
     def __init__(self) -> None:
         self.handlers: list[grpc.GenericRpcHandler] = []
+        self.registered: list[tuple[str, Mapping[str, Any]]] = []
 
     def add_generic_rpc_handlers(self, handlers: Iterable[grpc.GenericRpcHandler]) -> None:
         self.handlers.extend(handlers)
 
     def add_registered_method_handlers(self, service: str, handlers: Mapping[str, Any]) -> None:
-        # The same handlers also come through add_generic_rpc_handlers.
-        pass
+        # The same handlers as the generic ones, which the web looks up; gRPC
+        # matches registered methods in its core, before any Python runs.
+        self.registered.append((service, handlers))
 
     def install(self, server: grpc.aio.Server) -> None:
         server.add_generic_rpc_handlers(tuple(self.handlers))
+        for service, handlers in self.registered:
+            server.add_registered_method_handlers(service, handlers)
 
     def find(self, details: grpc.HandlerCallDetails) -> Any:
         for generic in self.handlers:
