@@ -28,6 +28,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
+from parley.api.base import internal_error
 from parley.errors import ParleyError, R, invalid
 from parley.web.context import WebContext, connect_error, metadata_of
 from parley.web.streams import OpenStreams
@@ -148,6 +149,11 @@ class _Calls:
             raise ConnectError(Code.UNIMPLEMENTED, f"{self.path} is not served")
         return handler
 
+    def _unexpected(self) -> ConnectError:
+        # As the servicers' rpc wrapper does on the gRPC port: logged, INTERNAL with its reason.
+        log.exception("unhandled error in %s over the web", self.path)
+        return _as_connect(internal_error())
+
     def _encoded(self, handler: Any, response: Any) -> Encoded:
         data = handler.response_serializer(response) if handler.response_serializer else response
         return Encoded(data, self.output)
@@ -165,6 +171,10 @@ class _Calls:
             return self._encoded(handler, response)
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
 
@@ -184,6 +194,10 @@ class _Calls:
             context.copy_trailers()
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
 
