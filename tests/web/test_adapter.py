@@ -175,3 +175,14 @@ def test_server_stream_over_connect(web_server: ServerProcess) -> None:
         assert first.status == health_pb2.HealthCheckResponse.SERVING
     finally:
         conn.close()
+
+
+def test_request_over_the_transport_limit_is_refused(web_server: ServerProcess) -> None:
+    """limits.max_transport_bytes bounds a web request as it bounds a gRPC one."""
+    reply = post(
+        web_url(web_server),
+        "/parley.auth.v1.AuthService/GetAdminToken",
+        auth_pb2.GetAdminTokenRequest(secret="x" * (1024 * 1024 + 1)).SerializeToString(),
+        {"content-type": "application/proto", "connect-protocol-version": "1"},
+    )
+    assert reply.json()["code"] == "resource_exhausted"
