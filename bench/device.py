@@ -58,6 +58,7 @@ class Device:
         auth.auth.platform = PLATFORM
         auth.auth.device_id = f"bench-{self.user_id}"
         auth.auth.sdk_version = "parley-bench/0.1"
+        auth.auth.accept_batches = True
         await asyncio.wait_for(self.call.write(auth), timeout)
         first = await asyncio.wait_for(self.call.read(), timeout)
         if first is grpc.aio.EOF or not first.HasField("session"):
@@ -97,7 +98,11 @@ class Device:
                 frame = await call.read()
                 if frame is grpc.aio.EOF:
                     break
-                on_frame(self, frame)
+                if frame.HasField("batch"):
+                    for inner in frame.batch.frames:
+                        on_frame(self, inner)
+                else:
+                    on_frame(self, frame)
         except asyncio.CancelledError:
             reason = "cancelled"
         except grpc.aio.AioRpcError as e:

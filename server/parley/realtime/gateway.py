@@ -203,9 +203,11 @@ class Gateway:
         me = asyncio.current_task()
         session.writer = me
         try:
-            queue = session.queue
+            pending = session.pending
             while True:
-                data = await queue.get()
+                if not pending:
+                    await session.ready()
+                data = session.take()
                 if data is CLOSE:
                     break
                 await context.write(data)
@@ -257,6 +259,7 @@ class Gateway:
             now_ms(),
         )
         session.listen_only = auth.listen_only
+        session.batches = auth.accept_batches
         replaced, kicked = self.registry.add(session)
         for old in replaced:
             self._replace(old)
