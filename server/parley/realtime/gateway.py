@@ -203,9 +203,8 @@ class Gateway:
         me = asyncio.current_task()
         session.writer = me
         try:
-            pending = session.pending
             while True:
-                if not pending:
+                if not session.pending:
                     await session.ready()
                 data = session.take()
                 if data is CLOSE:
@@ -422,5 +421,7 @@ class Gateway:
         task = asyncio.get_running_loop().create_task(coro)
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
+        if session.tasks is None:
+            session.tasks = set()
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)

@@ -72,9 +72,10 @@ class Session:
         self.device_id = device_id
         self.sdk_version = sdk_version
         # Serialized frames not yet written; the writer waits on `wake` when
-        # it is empty (a deque and one future: no per-stream Queue, no wakeup
-        # when the writer is busy anyway).
-        self.pending: deque[bytes] = deque()
+        # there are none (a deque and one future: no per-stream Queue, no
+        # wakeup when the writer is busy anyway). An idle stream holds no
+        # deque (an empty one is 760 bytes).
+        self.pending: deque[bytes] | None = None
         self.limit = queue_size
         self.wake: asyncio.Future[None] | None = None
         # Asked for in the auth frame: frames queued together go out as one FrameBatch.
@@ -87,9 +88,10 @@ class Session:
         self.listen_only = False
         # Answers still being computed (send acks, read results): a one-shot
         # sender's half-close waits for them before ending the stream.
-        self.tasks: set[asyncio.Task[None]] = set()
+        # (None while there are none, as for `watching`: most streams never hold any.)
+        self.tasks: set[asyncio.Task[None]] | None = None
         self.connect_ms = connect_ms
-        self.watching: set[str] = set()
+        self.watching: set[str] | None = None
         # The task writing this stream; cancelled when the client stops reading.
         self.writer: asyncio.Task[object] | None = None
 
@@ -98,7 +100,7 @@ class Session:
         (the client re-syncs by seq) instead of growing memory."""
         if self.closed:
             return False
-        if len(self.pending) >= self.limit:
+        if self.pending is not None and len(self.pending) >= self.limit:
             from parley.errors import R, exhausted
 
             self.close(
@@ -114,6 +116,7 @@ class Session:
         if self.pending:
             fut.set_result(None)
         else:
+            self.pending = None
             self.wake = fut
         return fut
 
@@ -123,6 +126,7 @@ class Session:
         batch limits) as one FrameBatch. An idle stream writes its one frame
         at once; frames coalesce only while the stream is busy writing."""
         pending = self.pending
+        assert pending is not None, "take() after ready()"
         first = pending.popleft()
         if not self.batches or not pending or first is CLOSE or pending[0] is CLOSE:
             return first
@@ -159,7 +163,10 @@ class Session:
 
     def _force(self, data: bytes) -> None:
         # Closing is never refused by a full queue (the close frames go past the limit).
-        self.pending.append(data)
+        pending = self.pending
+        if pending is None:
+            pending = self.pending = deque()
+        pending.append(data)
         wake = self.wake
         if wake is not None:
             self.wake = None
