@@ -13,9 +13,15 @@ MAX_BATCH_BYTES = 256 * 1024
 MAX_BATCH_FRAMES = 256
 
 _LEN = 2  # protobuf wire type: length-delimited
+_ONE_BYTE = [bytes((i,)) for i in range(0x80)]
 
 
 def _varint(n: int) -> bytes:
+    # Once per batched frame: the usual lengths take the short paths.
+    if n < 0x80:
+        return _ONE_BYTE[n]
+    if n < 0x4000:
+        return bytes((n & 0x7F | 0x80, n >> 7))
     out = bytearray()
     while n > 0x7F:
         out.append((n & 0x7F) | 0x80)
