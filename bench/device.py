@@ -70,6 +70,7 @@ class Device:
         auth.auth.platform = PLATFORM
         auth.auth.device_id = self.device_id
         auth.auth.sdk_version = "parley-bench/0.1"
+        auth.auth.accept_batches = True
         if self.subscribe:
             self.call = stub.Subscribe(gateway_pb2.SubscribeRequest(auth=auth.auth))
         else:
@@ -114,7 +115,11 @@ class Device:
                 frame = await call.read()
                 if frame is grpc.aio.EOF:
                     break
-                on_frame(self, frame)
+                if frame.HasField("batch"):
+                    for inner in frame.batch.frames:
+                        on_frame(self, inner)
+                else:
+                    on_frame(self, frame)
         except asyncio.CancelledError:
             reason = "cancelled"
         except grpc.aio.AioRpcError as e:

@@ -35,4 +35,4 @@ def test_watches_per_stream_are_capped() -> None:
     assert len(a.watching) == 3
     assert reg.watched_users() == 3
     reg.watch(a, ["v"], ["u0"])
-    assert "v" in a.watching and reg.watched_users() == 3
+    assert a.watching is not None and "v" in a.watching and reg.watched_users() == 3

@@ -323,6 +323,7 @@ class Connection:
             auth.auth.platform = self.platform  # type: ignore[assignment]
             auth.auth.device_id = self.device_id
             auth.auth.sdk_version = self.options.sdk_version
+            auth.auth.accept_batches = True
             try:
                 await call.write(auth)
                 first = await asyncio.wait_for(call.read(), self.options.connect_timeout)
@@ -379,27 +380,35 @@ class Connection:
                 details = await call.details()
                 self._raise_final(code, reason_of(await call.trailing_metadata()), details or "")
                 return
-            rid = frame.request_id
-            fut = self._pending.pop(rid, None) if rid else None
-            if fut is not None:
-                if not fut.done():
-                    fut.set_result(frame)
-                continue
-            if frame.HasField("kicked"):
-                from parley.common.v1 import common_pb2
+            if frame.HasField("batch"):
+                # Frames the server queued together (we set accept_batches), in order.
+                for inner in frame.batch.frames:
+                    self._handle(inner)
+            else:
+                self._handle(frame)
 
-                self._kicked_reason = common_pb2.ErrorReason.Name(frame.kicked.reason)
-                try:
-                    self.handler.on_kicked(self._kicked_reason, int(frame.kicked.by_platform))
-                except Exception:
-                    log.exception("kicked handler failed")
-                continue
-            if frame.HasField("pong"):
-                continue
+    def _handle(self, frame: gateway_pb2.ServerFrame) -> None:
+        rid = frame.request_id
+        fut = self._pending.pop(rid, None) if rid else None
+        if fut is not None:
+            if not fut.done():
+                fut.set_result(frame)
+            return
+        if frame.HasField("kicked"):
+            from parley.common.v1 import common_pb2
+
+            self._kicked_reason = common_pb2.ErrorReason.Name(frame.kicked.reason)
             try:
-                self.handler.on_frame(frame)
+                self.handler.on_kicked(self._kicked_reason, int(frame.kicked.by_platform))
             except Exception:
-                log.exception("frame handler failed")
+                log.exception("kicked handler failed")
+            return
+        if frame.HasField("pong"):
+            return
+        try:
+            self.handler.on_frame(frame)
+        except Exception:
+            log.exception("frame handler failed")
 
     async def _heartbeat(self, call: Any) -> None:
         session = self.session

@@ -236,9 +236,10 @@ class Gateway:
         me = asyncio.current_task()
         session.writer = me
         try:
-            queue = session.queue
             while True:
-                data = await queue.get()
+                if not session.pending:
+                    await session.ready()
+                data = session.take()
                 if data is CLOSE:
                     break
                 await context.write(data)
@@ -296,6 +297,7 @@ class Gateway:
             now_ms(),
         )
         session.listen_only = auth.listen_only
+        session.batches = auth.accept_batches
         replaced, kicked = self.registry.add(session)
         for old in replaced:
             self._replace(old)
@@ -460,5 +462,7 @@ class Gateway:
         task = asyncio.get_running_loop().create_task(coro)
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
+        if session.tasks is None:
+            session.tasks = set()
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)

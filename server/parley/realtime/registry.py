@@ -112,7 +112,8 @@ class Registry:
         return replaced, kicked
 
     def remove(self, session: Session) -> None:
-        self._unwatch(session, list(session.watching))
+        if session.watching:
+            self._unwatch(session, list(session.watching))
         devices = self._by_user.get(session.user_id)
         if devices is None or devices.get(session.device_id) is not session:
             return
@@ -134,6 +135,8 @@ class Registry:
     def watch(self, session: Session, add: Iterable[str], remove: Iterable[str]) -> None:
         self._unwatch(session, remove)
         for target in add:
+            if session.watching is None:
+                session.watching = set()
             if len(session.watching) >= self.watch_limit:
                 break
             session.watching.add(target)
@@ -143,7 +146,8 @@ class Registry:
         # An emptied watcher set goes too: ids watched once would otherwise
         # keep an entry each, for the life of the process.
         for target in targets:
-            session.watching.discard(target)
+            if session.watching is not None:
+                session.watching.discard(target)
             watchers = self._watchers.get(target)
             if watchers is not None:
                 watchers.discard(session)

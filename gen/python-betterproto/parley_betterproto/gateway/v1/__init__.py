@@ -147,6 +147,13 @@ class AuthFrame(betterproto.Message):
      timeout no longer applies and transport keepalive detects a dead peer.
     """
 
+    accept_batches: bool = betterproto.bool_field(6)
+    """
+    The client reads FrameBatch (ServerFrame.batch). When true, the server may
+     write several queued frames as one batch under load; when false (older
+     clients) every frame comes alone.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class SendFrame(betterproto.Message):
@@ -265,6 +272,23 @@ class ServerFrame(betterproto.Message):
     """
     The other side's devices received messages up to a seq (delivery receipt).
     """
+
+    batch: "FrameBatch" = betterproto.message_field(23, group="body")
+    """
+    Several frames in one write, only to clients that set AuthFrame.accept_batches.
+    """
+
+
+@dataclass(eq=False, repr=False)
+class FrameBatch(betterproto.Message):
+    """
+    Frames that were queued for the stream together, written at once. Handle
+     each in order exactly as if it had come alone (answers carry their
+     request_id, pushes none); a batch holds no batch.
+    """
+
+    frames: List["ServerFrame"] = betterproto.message_field(1)
+    """The frames, oldest first."""
 
 
 @dataclass(eq=False, repr=False)

@@ -62,18 +62,20 @@ class ClientFrame(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., auth: _Optional[_Union[AuthFrame, _Mapping]] = ..., send: _Optional[_Union[SendFrame, _Mapping]] = ..., mark_read: _Optional[_Union[MarkReadFrame, _Mapping]] = ..., typing: _Optional[_Union[TypingFrame, _Mapping]] = ..., ping: _Optional[_Union[PingFrame, _Mapping]] = ..., subscribe_presence: _Optional[_Union[SubscribePresenceFrame, _Mapping]] = ..., delivery_ack: _Optional[_Union[DeliveryAckFrame, _Mapping]] = ...) -> None: ...
 
 class AuthFrame(_message.Message):
-    __slots__ = ("token", "platform", "device_id", "sdk_version", "listen_only")
+    __slots__ = ("token", "platform", "device_id", "sdk_version", "listen_only", "accept_batches")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     SDK_VERSION_FIELD_NUMBER: _ClassVar[int]
     LISTEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_BATCHES_FIELD_NUMBER: _ClassVar[int]
     token: str
     platform: _common_pb2.Platform
     device_id: str
     sdk_version: str
     listen_only: bool
-    def __init__(self, token: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., device_id: _Optional[str] = ..., sdk_version: _Optional[str] = ..., listen_only: _Optional[bool] = ...) -> None: ...
+    accept_batches: bool
+    def __init__(self, token: _Optional[str] = ..., platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., device_id: _Optional[str] = ..., sdk_version: _Optional[str] = ..., listen_only: _Optional[bool] = ..., accept_batches: _Optional[bool] = ...) -> None: ...
 
 class SendFrame(_message.Message):
     __slots__ = ("message",)
@@ -120,7 +122,7 @@ class DeliveryAckFrame(_message.Message):
     def __init__(self, conversation_id: _Optional[str] = ..., delivered_seq: _Optional[int] = ...) -> None: ...
 
 class ServerFrame(_message.Message):
-    __slots__ = ("request_id", "session", "send_ack", "error", "message", "notification", "kicked", "pong", "mark_read_result", "typing", "presence_snapshot", "presence", "read_state", "delivery_receipt")
+    __slots__ = ("request_id", "session", "send_ack", "error", "message", "notification", "kicked", "pong", "mark_read_result", "typing", "presence_snapshot", "presence", "read_state", "delivery_receipt", "batch")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     SEND_ACK_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +137,7 @@ class ServerFrame(_message.Message):
     PRESENCE_FIELD_NUMBER: _ClassVar[int]
     READ_STATE_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     session: SessionFrame
     send_ack: SendAckFrame
@@ -149,7 +152,14 @@ class ServerFrame(_message.Message):
     presence: PresenceFrame
     read_state: ReadStateFrame
     delivery_receipt: DeliveryReceiptFrame
-    def __init__(self, request_id: _Optional[str] = ..., session: _Optional[_Union[SessionFrame, _Mapping]] = ..., send_ack: _Optional[_Union[SendAckFrame, _Mapping]] = ..., error: _Optional[_Union[ErrorFrame, _Mapping]] = ..., message: _Optional[_Union[PushedMessageFrame, _Mapping]] = ..., notification: _Optional[_Union[PushedMessageFrame, _Mapping]] = ..., kicked: _Optional[_Union[KickedFrame, _Mapping]] = ..., pong: _Optional[_Union[PongFrame, _Mapping]] = ..., mark_read_result: _Optional[_Union[MarkReadResultFrame, _Mapping]] = ..., typing: _Optional[_Union[TypingEventFrame, _Mapping]] = ..., presence_snapshot: _Optional[_Union[PresenceSnapshotFrame, _Mapping]] = ..., presence: _Optional[_Union[PresenceFrame, _Mapping]] = ..., read_state: _Optional[_Union[ReadStateFrame, _Mapping]] = ..., delivery_receipt: _Optional[_Union[DeliveryReceiptFrame, _Mapping]] = ...) -> None: ...
+    batch: FrameBatch
+    def __init__(self, request_id: _Optional[str] = ..., session: _Optional[_Union[SessionFrame, _Mapping]] = ..., send_ack: _Optional[_Union[SendAckFrame, _Mapping]] = ..., error: _Optional[_Union[ErrorFrame, _Mapping]] = ..., message: _Optional[_Union[PushedMessageFrame, _Mapping]] = ..., notification: _Optional[_Union[PushedMessageFrame, _Mapping]] = ..., kicked: _Optional[_Union[KickedFrame, _Mapping]] = ..., pong: _Optional[_Union[PongFrame, _Mapping]] = ..., mark_read_result: _Optional[_Union[MarkReadResultFrame, _Mapping]] = ..., typing: _Optional[_Union[TypingEventFrame, _Mapping]] = ..., presence_snapshot: _Optional[_Union[PresenceSnapshotFrame, _Mapping]] = ..., presence: _Optional[_Union[PresenceFrame, _Mapping]] = ..., read_state: _Optional[_Union[ReadStateFrame, _Mapping]] = ..., delivery_receipt: _Optional[_Union[DeliveryReceiptFrame, _Mapping]] = ..., batch: _Optional[_Union[FrameBatch, _Mapping]] = ...) -> None: ...
+
+class FrameBatch(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[ServerFrame]
+    def __init__(self, frames: _Optional[_Iterable[_Union[ServerFrame, _Mapping]]] = ...) -> None: ...
 
 class SessionFrame(_message.Message):
     __slots__ = ("server_time_ms", "user_id", "platform", "device_id", "conversations_version", "heartbeat_interval_ms", "idle_timeout_ms", "max_frame_bytes", "node_id")
