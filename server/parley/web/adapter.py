@@ -12,11 +12,9 @@ methods answer UNIMPLEMENTED (a browser cannot stream a request body)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +30,7 @@ from google.protobuf.message import Message
 
 from parley.errors import ParleyError, R, invalid
 from parley.web.context import WebContext, connect_error, metadata_of
+from parley.web.streams import OpenStreams
 
 log = logging.getLogger("parley.web")
 
@@ -121,8 +120,16 @@ Interceptors = Sequence[grpc.aio.ServerInterceptor]
 class _Calls:
     """Runs one method's handler, found per call as gRPC finds it."""
 
-    def __init__(self, path: str, output: type[Message], table: HandlerTable, chain: Interceptors):
+    def __init__(
+        self,
+        path: str,
+        output: type[Message],
+        table: HandlerTable,
+        chain: Interceptors,
+        streams: OpenStreams,
+    ) -> None:
         self.path, self.output, self.table, self.chain = path, output, table, chain
+        self.streams = streams
 
     async def _handler(self, metadata: Sequence[tuple[str, str | bytes]]) -> Any:
         details = _CallDetails(self.path, metadata)
@@ -164,15 +171,10 @@ class _Calls:
         handler = await self._handler(metadata)
         context = WebContext(request, metadata)
         decode = handler.request_deserializer
-        behavior = handler.unary_stream
         try:
-            produced = behavior(decode(body) if decode else body, context)
-            if inspect.isasyncgen(produced):
-                async for item in produced:
-                    yield self._encoded(handler, item)
-            else:
-                async for item in _written(produced, context):
-                    yield self._encoded(handler, item)
+            produced = handler.unary_stream(decode(body) if decode else body, context)
+            async for item in self.streams.relay(produced, context):
+                yield self._encoded(handler, item)
             if context.code() not in (None, grpc.StatusCode.OK):
                 raise context.error()
             context.copy_trailers()
@@ -180,31 +182,6 @@ class _Calls:
             raise context.error() from None
         finally:
             context.finish()
-
-
-async def _written(run: Awaitable[Any], context: WebContext) -> AsyncIterator[Any]:
-    """The responses of a handler that calls `context.write` instead of yielding."""
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
-    done = object()
-
-    async def write(item: Any) -> None:
-        await queue.put(item)
-
-    context.write = write  # type: ignore[attr-defined]
-
-    async def drive() -> None:
-        try:
-            await run
-        finally:
-            await queue.put(done)
-
-    task = asyncio.create_task(drive())
-    try:
-        while (item := await queue.get()) is not done:
-            yield item
-        await task  # its abort or failure, if any
-    finally:
-        task.cancel()
 
 
 def _streaming_request_refused() -> ConnectError:
@@ -235,7 +212,7 @@ _STREAM_TYPES = {
 
 
 def _endpoint(
-    method: MethodDescriptor, table: HandlerTable, chain: Interceptors
+    method: MethodDescriptor, table: HandlerTable, chain: Interceptors, streams: OpenStreams
 ) -> Endpoint[Any, Any]:
     info: MethodInfo[Any, Any] = MethodInfo(
         name=method.name,
@@ -246,7 +223,7 @@ def _endpoint(
         stream_type=_STREAM_TYPES[method.client_streaming, method.server_streaming],
     )
     path = f"/{info.service_name}/{info.name}"
-    calls = _Calls(path, info.output, table, chain)
+    calls = _Calls(path, info.output, table, chain, streams)
     if method.client_streaming:
         if method.server_streaming:
             return Endpoint.bidi_stream(info, _refuse_bidi)
@@ -256,13 +233,15 @@ def _endpoint(
     return Endpoint.unary(info, calls.unary)
 
 
-def endpoints(services: Iterable[str], table: HandlerTable, chain: Interceptors) -> dict[str, Any]:
+def endpoints(
+    services: Iterable[str], table: HandlerTable, chain: Interceptors, streams: OpenStreams
+) -> dict[str, Any]:
     """Every method of the named services, by its URL path."""
     pool = descriptor_pool.Default()
     out: dict[str, Any] = {}
     for name in services:
         for method in pool.FindServiceByName(name).methods:
-            out[f"/{name}/{method.name}"] = _endpoint(method, table, chain)
+            out[f"/{name}/{method.name}"] = _endpoint(method, table, chain, streams)
     return out
 
 

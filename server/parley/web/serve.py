@@ -12,6 +12,7 @@ from parley.observability.logs import announce
 from parley.web.adapter import HandlerTable, WebApplication, endpoints
 from parley.web.cors import Cors
 from parley.web.listener import WebListener
+from parley.web.streams import OpenStreams
 
 
 async def web_listener(
@@ -25,11 +26,12 @@ async def web_listener(
         return None
     limits = settings.limits
     # The gRPC port's receive limit, so an over-size request is refused alike.
+    streams = OpenStreams()
     app = WebApplication(
-        endpoints(services, handlers, interceptors),
+        endpoints(services, handlers, interceptors, streams),
         max(limits.max_transport_bytes, limits.max_frame_bytes),
     )
-    listener = WebListener(Cors(app, settings.web.cors_allowed_origins), settings)
+    listener = WebListener(Cors(app, settings.web.cors_allowed_origins), settings, streams)
     port = await listener.start()
     host = settings.web.listen.rsplit(":", 1)[0]
     announce(f"web (Connect, gRPC-Web) on {listener.scheme}://{host}:{port}")
