@@ -16,19 +16,27 @@ from tests.harness import ST, Device, bearer, channel
 
 
 class Subscriber(Device):
-    """Frames pushed on the stream land in `frames` (none carry a request id)."""
+    """Frames pushed on the stream land in `frames` (none carry a request id).
+    Its unary calls go to `unary_address` (a cluster's other gateway, say),
+    by default the stream's."""
+
+    def __init__(
+        self, address: str, token: str, platform: int, device_id: str, unary_address: str = ""
+    ) -> None:
+        super().__init__(address, token, platform, device_id)
+        self.unary = channel(unary_address or address)
+        self.gateway = gateway_pb2_grpc.GatewayServiceStub(self.unary)
+        self.msg = msg_pb2_grpc.MsgServiceStub(self.unary)
+        self.users = user_pb2_grpc.UserServiceStub(self.unary)
 
     async def open(self, timeout: float = 10.0) -> gateway_pb2.SessionFrame:
         self.channel = channel(self.address, self.credentials)
-        self.gateway = gateway_pb2_grpc.GatewayServiceStub(self.channel)
-        self.msg = msg_pb2_grpc.MsgServiceStub(self.channel)
-        self.users = user_pb2_grpc.UserServiceStub(self.channel)
         request = gateway_pb2.SubscribeRequest()
         request.auth.token = self.token
         request.auth.platform = self.platform  # type: ignore[assignment]
         request.auth.device_id = self.device_id
         request.auth.sdk_version = "parley-tests-web/0.1"
-        self.call = self.gateway.Subscribe(request)
+        self.call = gateway_pb2_grpc.GatewayServiceStub(self.channel).Subscribe(request)
         self.reader = asyncio.get_running_loop().create_task(self._read())
         first = asyncio.ensure_future(self.frames.get())
         await asyncio.wait({first, self.reader}, timeout=timeout, return_when="FIRST_COMPLETED")
@@ -40,6 +48,10 @@ class Subscriber(Device):
             raise AssertionError(f"expected session, got {frame}")
         self.session = frame.session
         return frame.session
+
+    async def close(self) -> None:
+        await super().close()
+        await self.unary.close()
 
     def _auth(self) -> tuple[tuple[str, str]]:
         return bearer(self.token)

@@ -187,8 +187,6 @@ async def test_nothing_of_another_user(api: Api) -> None:
     try:
         # b names a's device: nothing of a's is found, whatever the id.
         intruder = Subscriber(api.address, tb, WEB, "shared-name")
-        intruder.channel = web_b.channel
-        intruder.gateway, intruder.users = web_b.gateway, web_b.users
         for call in (intruder.heartbeat(), intruder.watch(a)):
             with pytest.raises(grpc.aio.AioRpcError) as info:
                 await call
@@ -208,6 +206,7 @@ async def test_nothing_of_another_user(api: Api) -> None:
         # a's stream is untouched: still open, still pushed to.
         await web_a.heartbeat()
         assert web_a.status is None
+        await intruder.close()
     finally:
         await web_a.close()
         await web_b.close()
