@@ -28,6 +28,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
+from parley.api.base import internal_error
 from parley.errors import ParleyError, R, invalid
 from parley.web.context import WebContext, connect_error, metadata_of
 from parley.web.streams import OpenStreams
@@ -41,16 +42,20 @@ class HandlerTable:
 
     def __init__(self) -> None:
         self.handlers: list[grpc.GenericRpcHandler] = []
+        self.registered: list[tuple[str, Mapping[str, Any]]] = []
 
     def add_generic_rpc_handlers(self, handlers: Iterable[grpc.GenericRpcHandler]) -> None:
         self.handlers.extend(handlers)
 
     def add_registered_method_handlers(self, service: str, handlers: Mapping[str, Any]) -> None:
-        # The same handlers also come through add_generic_rpc_handlers.
-        pass
+        # The same handlers as the generic ones, which the web looks up; gRPC
+        # matches registered methods in its core, before any Python runs.
+        self.registered.append((service, handlers))
 
     def install(self, server: grpc.aio.Server) -> None:
         server.add_generic_rpc_handlers(tuple(self.handlers))
+        for service, handlers in self.registered:
+            server.add_registered_method_handlers(service, handlers)
 
     def find(self, details: grpc.HandlerCallDetails) -> Any:
         for generic in self.handlers:
@@ -144,6 +149,11 @@ class _Calls:
             raise ConnectError(Code.UNIMPLEMENTED, f"{self.path} is not served")
         return handler
 
+    def _unexpected(self) -> ConnectError:
+        # As the servicers' rpc wrapper does on the gRPC port: logged, INTERNAL with its reason.
+        log.exception("unhandled error in %s over the web", self.path)
+        return _as_connect(internal_error())
+
     def _encoded(self, handler: Any, response: Any) -> Encoded:
         data = handler.response_serializer(response) if handler.response_serializer else response
         return Encoded(data, self.output)
@@ -161,6 +171,10 @@ class _Calls:
             return self._encoded(handler, response)
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
 
@@ -180,6 +194,10 @@ class _Calls:
             context.copy_trailers()
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
 

@@ -77,12 +77,17 @@ class OpenStreams:
             await queue.put(_END)
 
         stream.task = asyncio.create_task(drive())
+        # Cancelled by the handler's own side (a session abandoned) rather than
+        # by us: the end it could not put, so the reader does not wait forever.
+        stream.task.add_done_callback(lambda t: _force(queue, _END) if t.cancelled() else None)
         self._open.add(stream)
         try:
             while (item := await queue.get()) is not _END:
                 yield item
             if stream.closed:
                 raise ConnectError(Code.UNAVAILABLE, "server shutting down")
+            if stream.task.cancelled():
+                raise ConnectError(Code.CANCELED, "the call was cancelled")
             await stream.task  # its abort or failure, if any
         finally:
             self._open.discard(stream)
