@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -66,6 +67,16 @@ def fresh_server(tmp_path: Path) -> Iterator[ServerProcess]:
     yield proc
     if proc.proc is not None:
         proc.stop()
+
+
+@pytest.fixture
+async def fresh_api(fresh_server: ServerProcess) -> AsyncIterator[Api]:
+    """An Api on a started fresh_server."""
+    await asyncio.to_thread(fresh_server.start)
+    api = Api(fresh_server.address, fresh_server.admin_secret)
+    await api.login_admin()
+    yield api
+    await api.close()
 
 
 @pytest.fixture

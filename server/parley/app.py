@@ -122,7 +122,7 @@ class App:
 
 
 def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) -> None:
-    authn = Authn()
+    authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go
     # through the interceptors like every other service's.

@@ -13,6 +13,7 @@ ST = common_pb2.SessionType
 # and allowing it would let two different pairs share one conversation id.
 _USER_ID = re.compile(r"^[A-Za-z0-9.@-]{1,64}$")
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{0,128}")
 
 
 def check_user_id(user_id: str, field: str = "user_id") -> str:
@@ -24,6 +25,12 @@ def check_user_id(user_id: str, field: str = "user_id") -> str:
 def check_client_msg_id(value: str) -> str:
     if not _CLIENT_ID.match(value):
         raise invalid("client_msg_id must be 1-64 printable ASCII chars")
+    return value
+
+
+def check_idempotency_key(value: str, field: str = "idempotency_key") -> str:
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise invalid(f"{field} must be at most 128 printable ASCII chars, no spaces")
     return value
 
 

@@ -26,6 +26,7 @@ from parley.domain.auth import Admission, Auth
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
 from parley.domain.groups import Groups, SendRules
+from parley.domain.idempotency import Idempotency
 from parley.domain.messages import FindStored, Messages
 from parley.domain.peers import NO_PEERS, Peers
 from parley.domain.ports import NO_NOTICE_PUSH
@@ -46,10 +47,16 @@ from parley.log.versions import HybridVersionClock, VersionClock
 from parley.realtime.gateway import Gateway
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry
-from parley.storage.interfaces import MessageStore, PresenceStore, TokenStore
+from parley.storage.interfaces import (
+    IdempotencyStore,
+    MessageStore,
+    PresenceStore,
+    TokenStore,
+)
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url
 from parley.storage.sql.groups import SqlGroupStore
+from parley.storage.sql.idempotency import SqlIdempotencyStore
 from parley.storage.sql.push import SqlPushStore
 from parley.storage.sql.relations import SqlRelationStore
 from parley.storage.sql.stats import SqlStatsStore
@@ -135,6 +142,7 @@ class Core:
     hooks: Hooks
     admin: Admin
     statistics: Statistics
+    idempotency: Idempotency
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -147,6 +155,7 @@ class Core:
         await self.gateway.shutdown()
         for task in self.background:
             task.cancel()
+        await self.idempotency.drain(grace_seconds)
         await self.hooks.stop(grace_seconds)
         await self.commit.stop()
         await self.presence.stop()
@@ -246,6 +255,12 @@ async def build_core(settings: Settings) -> Core:
         hooks=hooks,
         admin=Admin(settings, users, gateway, auth, log_, push if push.enabled else NO_NOTICE_PUSH),
         statistics=Statistics(SqlStatsStore(stores.engine), users.store),
+        idempotency=Idempotency(
+            await _idempotency_store(stores, b),
+            settings.idempotency.retention_seconds,
+            settings.idempotency.lease_seconds,
+            settings.idempotency.wait_seconds,
+        ),
     )
     await hooks.start()
     if b.cluster is not None and b.cluster.peers is not None:
@@ -255,7 +270,32 @@ async def build_core(settings: Settings) -> Core:
     await presence.start()
     if settings.messages.retention_days > 0:
         core.background.append(asyncio.get_running_loop().create_task(_retention(core)))
+    core.background.append(asyncio.get_running_loop().create_task(_purge_keys(core)))
     return core
+
+
+async def _idempotency_store(stores: SqlStores, b: Backends) -> IdempotencyStore:
+    """Where every gateway sees the keys: the cluster's MongoDB when it has
+    one (the store chosen for write-heavy, expiring data), else the SQL
+    database (SQLite embedded; shared PostgreSQL or MySQL in cluster mode)."""
+    if b.cluster is not None and b.cluster.mongo is not None:
+        from parley.storage.mongo.idempotency import MongoIdempotencyStore
+
+        store = MongoIdempotencyStore(b.cluster.mongo.get_default_database(default="parley"))
+        await store.ensure_indexes()
+        return store
+    return SqlIdempotencyStore(stores.engine)
+
+
+async def _purge_keys(core: Core) -> None:
+    while True:
+        try:
+            n = await core.idempotency.purge()
+            if n:
+                log.info("idempotency: purged %d expired keys", n)
+        except Exception:
+            log.exception("idempotency key purge failed")
+        await asyncio.sleep(core.settings.idempotency.purge_interval_seconds)
 
 
 async def _retention(core: Core) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -18,7 +17,7 @@ from parley.conversation.v1 import conversation_pb2
 from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.ids import notification_conversation_id
 from parley.msg.v1 import message_pb2, msg_pb2
-from tests.harness import ST, Api, Device, P, ServerProcess, bearer, error_reason, new_user_id
+from tests.harness import ST, Api, Device, P, bearer, error_reason, new_user_id
 
 R = common_pb2.ErrorReason
 
@@ -89,15 +88,6 @@ async def test_every_rpc_needs_an_admin_token(api: Api) -> None:
         admin_pb2.GetUserRequest(user_id=user), metadata=bearer(api.admin_token)
     )
     assert not got.user.blocked
-
-
-@pytest.fixture
-async def fresh_api(fresh_server: ServerProcess) -> AsyncIterator[Api]:
-    await asyncio.to_thread(fresh_server.start)
-    api = Api(fresh_server.address, fresh_server.admin_secret)
-    await api.login_admin()
-    yield api
-    await api.close()
 
 
 async def test_statistics_match_generated_traffic(fresh_api: Api) -> None:

@@ -869,3 +869,26 @@ async def test_groups_survive_restart(fresh_server: ServerProcess) -> None:
         assert await member_ids(Social(api), m[1], info.group_id) == [owner[0], m[0]]
     finally:
         await api.close()
+
+
+async def test_a_list_since_its_own_version_is_empty_after_group_changes(api: Api) -> None:
+    # Creating a group and inviting into it hand out conversation versions;
+    # one never reported written held every cursor back for seconds, so a
+    # client's next "what changed" list returned the group again.
+    s = Social(api)
+    owner, member, late = await users(api, 3)
+    info = await create(s, owner, [member])
+    await s.groups.InviteMembers(
+        g.InviteMembersRequest(group_id=info.group_id, user_ids=[late[0]]),
+        metadata=bearer(owner[1]),
+    )
+    for _, token in (owner, late):
+        listed = await api.conversations.ListConversations(
+            conversation_pb2.ListConversationsRequest(), metadata=bearer(token)
+        )
+        assert info.conversation_id in [c.conversation_id for c in listed.conversations]
+        again = await api.conversations.ListConversations(
+            conversation_pb2.ListConversationsRequest(since_version=listed.version),
+            metadata=bearer(token),
+        )
+        assert list(again.conversations) == []

@@ -565,3 +565,23 @@ async def test_conversation_list_settings_and_cursor(api: Api) -> None:
     )
     assert len(page.conversations) == 1 and page.page.next_page_token
     await da.close()
+
+
+async def test_a_list_since_its_own_version_is_empty_after_a_burst(api: Api) -> None:
+    # Sends committed in one batch to one conversation: each hands out a
+    # version for the conversation's row, and one that a later send replaced
+    # was never reported written, holding every cursor back for seconds.
+    (a, ta), (b, _tb) = await users(api, 2)
+    da = await device(api, a, P.PLATFORM_IOS, "a")
+    acks = await asyncio.gather(*(da.send_text(b, f"burst {i}") for i in range(40)))
+    assert all(ack.HasField("send_ack") for ack in acks)
+    listed = await api.conversations.ListConversations(
+        conversation_pb2.ListConversationsRequest(), metadata=bearer(ta)
+    )
+    assert [c.conversation_id for c in listed.conversations] == [cid_of(a, b)]
+    again = await api.conversations.ListConversations(
+        conversation_pb2.ListConversationsRequest(since_version=listed.version),
+        metadata=bearer(ta),
+    )
+    assert list(again.conversations) == []
+    await da.close()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley_sdk import ConnectionState, MessageChange, NetworkOptions, SendStatus, SyncOptions
-from tests.harness import Api, ServerProcess
+from tests.harness import Api, ServerProcess, bearer
 from tests.sdk.helpers import (
     FAST,
     Account,
@@ -20,6 +21,7 @@ from tests.sdk.helpers import (
     accounts,
     assert_matches_server,
     eventually,
+    eventually_async,
     open_client,
     send_many,
     token_for,
@@ -134,6 +136,37 @@ async def test_lost_ack_is_resent_with_the_same_client_id(
         assert len(rb.user_messages()) == 1
         await assert_matches_server(api, ca, a)
         await assert_matches_server(api, cb, b)
+
+
+async def test_a_group_whose_answer_is_lost_is_created_once(
+    server: ServerProcess, api: Api, tmp_path: Path, proxy: Proxy
+) -> None:
+    """The SDK retries a creating call after a timeout with the same
+    idempotency key: the server answers the retry with the group it made."""
+    owner, member = await accounts(api, 2, "lost")
+    groups = group_pb2_grpc.GroupServiceStub(api.channel)
+
+    async def joined() -> list[str]:
+        resp = await groups.ListJoinedGroups(
+            group_pb2.ListJoinedGroupsRequest(), metadata=bearer(owner.token)
+        )
+        return [g.group_id for g in resp.groups]
+
+    async def made() -> bool:
+        return bool(await joined())
+
+    async with open_client(proxy.address, owner, tmp_path, "o", rpc_timeout=1.0) as co:
+        await co.wait_synced(10)
+        co.rpc.create_attempts = 8
+        proxy.blackhole = True  # the server's answers are lost
+        creating = asyncio.ensure_future(co.groups.create("Lost answers", [member.user_id]))
+        await eventually_async(made, what="the group made on the server")
+        # Past the first attempt's deadline: the retry runs while answers are lost.
+        await asyncio.sleep(1.5)
+        proxy.blackhole = False
+        proxy.cut()
+        group = await asyncio.wait_for(creating, 30)
+    assert await joined() == [group.group_id]
 
 
 async def test_server_restart_and_crash(fresh_server: ServerProcess, tmp_path: Path) -> None:

@@ -21,7 +21,13 @@ TRANSIENT_CODES = frozenset(
         grpc.StatusCode.INTERNAL,
     }
 )
-TRANSIENT_REASONS = frozenset({"ERROR_REASON_RATE_LIMITED", "ERROR_REASON_SHUTTING_DOWN"})
+TRANSIENT_REASONS = frozenset(
+    {
+        "ERROR_REASON_RATE_LIMITED",
+        "ERROR_REASON_SHUTTING_DOWN",
+        "ERROR_REASON_IDEMPOTENCY_KEY_IN_FLIGHT",
+    }
+)
 
 
 class ParleyError(Exception):

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from parley.common.v1 import common_pb2
-from parley.group.v1 import group_pb2
+from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley_sdk.convert import group_from_proto, member_from_proto
 from parley_sdk.errors import ParleyError
 from parley_sdk.models import Group, GroupMember
@@ -145,9 +145,13 @@ class Groups:
         join_policy: int = 0,
         invite_policy: int = 0,
         extension: str = "",
+        idempotency_key: str = "",
     ) -> Group:
-        """Creates a group with the user as owner."""
-        resp = await self._rpc.group(
+        """Creates a group with the user as owner. Retried with one
+        idempotency key (`idempotency_key`, or a fresh one) after a transient
+        failure: one group, whatever was lost on the way."""
+        resp = await self._rpc.create(
+            group_pb2_grpc.GroupServiceStub,
             "CreateGroup",
             group_pb2.CreateGroupRequest(
                 name=name,
@@ -158,6 +162,7 @@ class Groups:
                 join_policy=join_policy,  # type: ignore[arg-type]
                 invite_policy=invite_policy,  # type: ignore[arg-type]
                 extension=extension,
+                idempotency_key=idempotency_key,
             ),
             group_pb2.CreateGroupResponse,
         )
@@ -212,11 +217,17 @@ class Groups:
             group_pb2.TransferOwnerResponse,
         )
 
-    async def request_join(self, group_id: str, message: str = "") -> bool:
-        """Asks to join; returns True when joined at once (free join policy)."""
-        resp = await self._rpc.group(
+    async def request_join(
+        self, group_id: str, message: str = "", *, idempotency_key: str = ""
+    ) -> bool:
+        """Asks to join; returns True when joined at once (free join policy).
+        Retried like `create`."""
+        resp = await self._rpc.create(
+            group_pb2_grpc.GroupServiceStub,
             "RequestJoinGroup",
-            group_pb2.RequestJoinGroupRequest(group_id=group_id, message=message),
+            group_pb2.RequestJoinGroupRequest(
+                group_id=group_id, message=message, idempotency_key=idempotency_key
+            ),
             group_pb2.RequestJoinGroupResponse,
         )
         return resp.joined

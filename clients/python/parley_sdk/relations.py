@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from parley.common.v1 import common_pb2
-from parley.relation.v1 import relation_pb2
+from parley.relation.v1 import relation_pb2, relation_pb2_grpc
 from parley_sdk.convert import application_from_proto, user_from_proto
 from parley_sdk.errors import ParleyError
 from parley_sdk.models import BlockedUser, Friend, FriendApplication
@@ -169,11 +169,15 @@ class Relations:
 
     # -- actions (server first; the notification then updates every device) --
 
-    async def apply(self, to_user_id: str, message: str = "") -> None:
-        """Sends a friend application."""
-        await self._rpc.relation(
+    async def apply(self, to_user_id: str, message: str = "", *, idempotency_key: str = "") -> None:
+        """Sends a friend application. Retried with one idempotency key
+        (`idempotency_key`, or a fresh one) after a transient failure."""
+        await self._rpc.create(
+            relation_pb2_grpc.RelationServiceStub,
             "ApplyFriend",
-            relation_pb2.ApplyFriendRequest(to_user_id=to_user_id, message=message),
+            relation_pb2.ApplyFriendRequest(
+                to_user_id=to_user_id, message=message, idempotency_key=idempotency_key
+            ),
             relation_pb2.ApplyFriendResponse,
         )
 

@@ -5,6 +5,8 @@ Every failure is raised as `ParleyError` (with the server's stable reason).
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any, TypeVar
 
 import grpc
@@ -14,8 +16,8 @@ from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.msg.v1 import msg_pb2, msg_pb2_grpc
 from parley.relation.v1 import relation_pb2, relation_pb2_grpc
 from parley.user.v1 import user_pb2, user_pb2_grpc
-from parley_sdk.errors import NotConnectedError, from_rpc_error
-from parley_sdk.network import Connection
+from parley_sdk.errors import NotConnectedError, ParleyError, from_rpc_error
+from parley_sdk.network import Connection, backoff_delay
 
 R = TypeVar("R")
 
@@ -23,9 +25,10 @@ R = TypeVar("R")
 class Rpc:
     """The unary services of the contract, bound to a connection."""
 
-    def __init__(self, conn: Connection, timeout: float = 30.0) -> None:
+    def __init__(self, conn: Connection, timeout: float = 30.0, create_attempts: int = 3) -> None:
         self.conn = conn
         self.timeout = timeout
+        self.create_attempts = create_attempts
 
     async def call(self, stub_class: Any, method: str, request: Any, response: type[R]) -> R:
         """Calls `method` of the service whose stub class is `stub_class`."""
@@ -44,6 +47,24 @@ class Rpc:
             raise err from e
         assert isinstance(result, response)
         return result
+
+    async def create(self, stub_class: Any, method: str, request: Any, response: type[R]) -> R:
+        """A call that creates something: sent with an idempotency key (a
+        fresh one unless the request has its own) and retried with that key
+        after a transient failure, so an answer lost on the way (timeout,
+        dropped connection) never creates twice: the server answers the retry
+        with the first result."""
+        if not request.idempotency_key:
+            request.idempotency_key = uuid.uuid4().hex
+        attempt = 0
+        while True:
+            try:
+                return await self.call(stub_class, method, request, response)
+            except ParleyError as e:
+                attempt += 1
+                if not e.transient or attempt >= self.create_attempts:
+                    raise
+            await asyncio.sleep(backoff_delay(attempt - 1, 0.2, 2.0))
 
     # -- messages -----------------------------------------------------------
 

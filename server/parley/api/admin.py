@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.base import Authn, Ctx, rpc
+from parley.api.idempotency import idempotent
 from parley.domain.admin import Admin
 from parley.domain.stats import Statistics
 from parley.realtime.presence import Presence
@@ -67,6 +68,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return admin_pb2.ForceLogoutResponse(closed_streams=closed)
 
     @rpc
+    @idempotent(admin_pb2.SendSystemNotificationResponse)
     async def SendSystemNotification(
         self, request: admin_pb2.SendSystemNotificationRequest, context: Ctx
     ) -> admin_pb2.SendSystemNotificationResponse:

@@ -12,6 +12,7 @@ import grpc
 
 from parley.api.policy import CALLER
 from parley.common.v1 import common_pb2
+from parley.domain.idempotency import Idempotency
 from parley.domain.tokens import Identity
 from parley.errors import ParleyError, R, invalid
 
@@ -49,8 +50,12 @@ def rpc(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
 
 
 class Authn:
-    """The caller, for the servicers. Who may call a method is not theirs to
-    choose: the table in api/policy.py decides, before they run."""
+    """The caller, for the servicers, and the caller's idempotency keys
+    (api/idempotency.py). Who may call a method is not theirs to choose: the
+    table in api/policy.py decides, before they run."""
+
+    def __init__(self, keys: Idempotency) -> None:
+        self.keys = keys
 
     def caller(self, context: Ctx) -> Identity:
         """The caller of the running RPC, as api/policy.py admitted it."""

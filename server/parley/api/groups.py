@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
+from parley.api.idempotency import idempotent
 from parley.domain.groups import Groups
 from parley.group.v1 import group_pb2, group_pb2_grpc
 
@@ -11,6 +12,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
         self.groups = groups
 
     @rpc
+    @idempotent(group_pb2.CreateGroupResponse)
     async def CreateGroup(
         self, request: group_pb2.CreateGroupRequest, context: Ctx
     ) -> group_pb2.CreateGroupResponse:
@@ -71,6 +73,7 @@ class GroupServicer(group_pb2_grpc.GroupServiceServicer):
         return group_pb2.TransferOwnerResponse()
 
     @rpc
+    @idempotent(group_pb2.RequestJoinGroupResponse)
     async def RequestJoinGroup(
         self, request: group_pb2.RequestJoinGroupRequest, context: Ctx
     ) -> group_pb2.RequestJoinGroupResponse:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
+from parley.api.idempotency import idempotent
 from parley.domain.relations import Relations
 from parley.relation.v1 import relation_pb2, relation_pb2_grpc
 
@@ -11,6 +12,7 @@ class RelationServicer(relation_pb2_grpc.RelationServiceServicer):
         self.relations = relations
 
     @rpc
+    @idempotent(relation_pb2.ApplyFriendResponse)
     async def ApplyFriend(
         self, request: relation_pb2.ApplyFriendRequest, context: Ctx
     ) -> relation_pb2.ApplyFriendResponse:

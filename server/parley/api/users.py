@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
+from parley.api.idempotency import idempotent
 from parley.domain.relations import Relations
 from parley.domain.users import Users, user_info
 from parley.errors import invalid
@@ -25,6 +26,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self.relations = relations
 
     @rpc
+    @idempotent(user_pb2.RegisterUsersResponse)
     async def RegisterUsers(
         self, request: user_pb2.RegisterUsersRequest, context: Ctx
     ) -> user_pb2.RegisterUsersResponse:

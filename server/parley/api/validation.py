@@ -23,7 +23,7 @@ from google.protobuf.message import Message
 
 from parley.config import Settings
 from parley.errors import R, exhausted, invalid
-from parley.ids import check_user_id
+from parley.ids import check_idempotency_key, check_user_id
 
 # Seqs stay exact in every client language's numbers (JavaScript's too).
 MAX_SEQ = 2**53 - 1
@@ -111,6 +111,8 @@ RULES_BY_NAME: dict[str, Rule] = {
     "conversation_ids": CONVERSATION_ID,
     "group_id": GROUP_ID,
     "group_ids": GROUP_ID,
+    # Every creating request's (domain/idempotency.py).
+    "idempotency_key": Rule(form=check_idempotency_key),
 }
 
 

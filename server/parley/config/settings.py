@@ -88,6 +88,20 @@ class GroupSettings(BaseModel):
     cached_groups: int = 10_000
 
 
+class IdempotencySettings(BaseModel):
+    """Idempotency keys of creating calls (domain/idempotency.py)."""
+
+    # How long a key's first answer is kept for retries; purged after.
+    retention_seconds: Annotated[float, Field(gt=0)] = 24 * 3600.0
+    purge_interval_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # A first attempt running longer is presumed dead (its server crashed):
+    # a retry then runs the call again.
+    lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    # How long a retry waits for a first attempt still running, before
+    # IDEMPOTENCY_KEY_IN_FLIGHT.
+    wait_seconds: Annotated[float, Field(ge=0)] = 10.0
+
+
 class CacheSettings(BaseModel):
     """Entries kept per in-memory cache (the least recently used go first).
     Each is a copy of what the database holds, so a smaller cache costs
@@ -203,6 +217,7 @@ class Settings(BaseSettings):
     messages: MessageSettings = Field(default_factory=MessageSettings)
     groups: GroupSettings = Field(default_factory=GroupSettings)
     caches: CacheSettings = Field(default_factory=CacheSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     hooks: HookSettings = Field(default_factory=HookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

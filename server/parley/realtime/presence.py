@@ -158,6 +158,13 @@ class Presence:
                 self._wake.set()
                 continue
             for u in sorted(changed):
+                if u in self._dirty:
+                    # A stream of u opened or closed during the write: the
+                    # store is already behind this node's registry, so telling
+                    # now would let a watcher hear a status another gateway
+                    # does not yet give. The next pass writes it, then tells.
+                    self._changed.add(u)
+                    continue
                 self.peers.tell(PRESENCE_CHANGED, {"user_id": u})
                 await self._notify(u)
 

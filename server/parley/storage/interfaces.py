@@ -16,6 +16,7 @@ from parley.storage.records import (
     Group,
     GroupMember,
     GroupRequest,
+    IdempotencyRecord,
     MemberBrief,
     Message,
     User,
@@ -298,3 +299,28 @@ class PushStore(Protocol):
         """user -> (global receive option, the conversation's receive option;
         0 when the user has no row for it). `conversation_id` None means each
         user's own notification conversation. Unknown users are left out."""
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys of creating calls, shared by every gateway. A record is
+    live until its expiry; a pending one (no response yet) only until its lease."""
+
+    async def claim(self, record: IdempotencyRecord, now_ms: int) -> IdempotencyRecord | None:
+        """Inserts the pending `record` and returns None, unless a live record
+        holds its (caller, method, key): then returns that one, changing
+        nothing. A record that is not live is replaced. Of concurrent claims
+        of one key, exactly one inserts."""
+
+    async def complete(
+        self, caller: str, method: str, key: str, claim_id: str, response: bytes
+    ) -> bool:
+        """Stores the response of the attempt `claim_id`; False when that
+        attempt no longer holds the record (its lease passed and another took it)."""
+
+    async def release(self, caller: str, method: str, key: str, claim_id: str) -> None:
+        """Deletes the record if the attempt `claim_id` still holds it, pending."""
+
+    async def get(self, caller: str, method: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def purge(self, now_ms: int) -> int:
+        """Deletes the records expired at `now_ms`; returns how many."""

@@ -186,3 +186,24 @@ class BlockEntry:
     owner_user_id: str
     blocked_user_id: str
     create_time_ms: int = 0
+
+
+@dataclass(slots=True)
+class IdempotencyRecord:
+    """A creating call made with an idempotency key: pending (`response` None)
+    while its first attempt runs, then the serialized response every retry
+    gets. Keyed by (caller, method, key)."""
+
+    caller: str
+    method: str
+    key: str
+    # SHA-256 (hex) of the request without its key: a reuse with another request is refused.
+    request_hash: str
+    # The attempt that holds the record: only it completes or releases it.
+    claim_id: str
+    response: bytes | None = None
+    create_time_ms: int = 0
+    # Past it the record is gone (purged, or replaced by the next claim).
+    expire_time_ms: int = 0
+    # A pending record past it is abandoned (its server died): the next claim replaces it.
+    lease_until_ms: int = 0

@@ -72,7 +72,10 @@ class GroupChanges:
         ]
         ucs = [self.membership(gid, u, min_seq, now) for u in user_ids]
         rejoin = {uc.user_id: (min_seq, uc.version) for uc in ucs if uc.user_id in st.former}
-        await self.store.add_members(gid, rows, ucs, rejoin)
+        try:
+            await self.store.add_members(gid, rows, ucs, rejoin)
+        finally:
+            self.log.versions.done(uc.version for uc in ucs)
         for u in user_ids:
             st.add(u, MEMBER)
         self.cache.committed(st)

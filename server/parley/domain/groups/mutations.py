@@ -101,7 +101,10 @@ class GroupMutations:
             for u in members
         )
         ucs = [self.changes.membership(gid, m.user_id, 0, now) for m in rows]
-        await self.store.create_group(row, rows, ucs)
+        try:
+            await self.store.create_group(row, rows, ucs)
+        finally:
+            self.changes.log.versions.done(uc.version for uc in ucs)
         st = GroupState(row, [MemberBrief(m.user_id, m.role, 0, True, 0) for m in rows])
         self.cache.committed(st)
         info = _info(st)

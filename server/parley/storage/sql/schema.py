@@ -228,6 +228,23 @@ class GroupRequestRow(SQLModel, table=True):
     handle_time_ms: int = 0
 
 
+class IdempotencyKeyRow(SQLModel, table=True):
+    """A creating call made with an idempotency key (storage.records.IdempotencyRecord)."""
+
+    __tablename__ = "idempotency_keys"
+    # "u:<user id>" or "a:<admin id>".
+    caller: str = Field(primary_key=True, max_length=80)
+    # The request message's full name: one per method.
+    method: str = Field(primary_key=True, max_length=96)
+    key: str = Field(primary_key=True, max_length=128)
+    request_hash: str = Field(max_length=64)
+    claim_id: str = Field(max_length=32)
+    response: bytes | None = Field(default=None, sa_column=Column(LongBlob, nullable=True))
+    create_time_ms: int = 0
+    expire_time_ms: int = Field(default=0, index=True)
+    lease_until_ms: int = 0
+
+
 def _widen_integers() -> None:
     """Every integer column is 64-bit: millisecond times and seqs overflow the
     32-bit INTEGER of PostgreSQL and MySQL (SQLite's INTEGER is 64-bit anyway)."""

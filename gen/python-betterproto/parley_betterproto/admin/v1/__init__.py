@@ -238,6 +238,18 @@ class SendSystemNotificationRequest(betterproto.Message):
     extension: str = betterproto.string_field(6)
     """App-defined extension data."""
 
+    idempotency_key: str = betterproto.string_field(7)
+    """
+    Idempotency key (optional, at most 128 printable ASCII characters, no spaces): a retry of this call
+     with the same key, by the same caller, returns the first call's response instead of
+     creating again, for 24 hours (server setting idempotency.retention_seconds) and across
+     restarts and cluster gateways. Keys are scoped per caller and per method. Reusing a key
+     with a different request fails FAILED_PRECONDITION / IDEMPOTENCY_KEY_REUSED; a retry while
+     the first call still runs waits for its answer, or fails ABORTED /
+     IDEMPOTENCY_KEY_IN_FLIGHT (retry later). Only successes are remembered: a failed call
+     frees its key. Empty: no deduplication.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class SendSystemNotificationResponse(betterproto.Message):

@@ -240,6 +240,17 @@ class ErrorReason(betterproto.Enum):
      GatewayService.Subscribe again, then retry.
     """
 
+    IDEMPOTENCY_KEY_REUSED = 48
+    """
+    The idempotency key was used before, by this caller and method, with a different request:
+     choose a new key for a new request.
+    """
+
+    IDEMPOTENCY_KEY_IN_FLIGHT = 49
+    """
+    A call with this idempotency key is still running: retry later to get its answer.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class PageRequest(betterproto.Message):

@@ -143,20 +143,22 @@ class ForceLogoutResponse(_message.Message):
     def __init__(self, closed_streams: _Optional[int] = ...) -> None: ...
 
 class SendSystemNotificationRequest(_message.Message):
-    __slots__ = ("user_ids", "all_users", "title", "text", "url", "extension")
+    __slots__ = ("user_ids", "all_users", "title", "text", "url", "extension", "idempotency_key")
     USER_IDS_FIELD_NUMBER: _ClassVar[int]
     ALL_USERS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     user_ids: _containers.RepeatedScalarFieldContainer[str]
     all_users: bool
     title: str
     text: str
     url: str
     extension: str
-    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., all_users: _Optional[bool] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., url: _Optional[str] = ..., extension: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ..., all_users: _Optional[bool] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., url: _Optional[str] = ..., extension: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class SendSystemNotificationResponse(_message.Message):
     __slots__ = ("delivered_users",)

@@ -79,6 +79,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_FAILED_PRECONDITION: _ClassVar[ErrorReason]
     ERROR_REASON_SELF_TARGET: _ClassVar[ErrorReason]
     ERROR_REASON_SESSION_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_IDEMPOTENCY_KEY_REUSED: _ClassVar[ErrorReason]
+    ERROR_REASON_IDEMPOTENCY_KEY_IN_FLIGHT: _ClassVar[ErrorReason]
 PLATFORM_UNSPECIFIED: Platform
 PLATFORM_IOS: Platform
 PLATFORM_ANDROID: Platform
@@ -142,6 +144,8 @@ ERROR_REASON_UNIMPLEMENTED: ErrorReason
 ERROR_REASON_FAILED_PRECONDITION: ErrorReason
 ERROR_REASON_SELF_TARGET: ErrorReason
 ERROR_REASON_SESSION_NOT_FOUND: ErrorReason
+ERROR_REASON_IDEMPOTENCY_KEY_REUSED: ErrorReason
+ERROR_REASON_IDEMPOTENCY_KEY_IN_FLIGHT: ErrorReason
 
 class PageRequest(_message.Message):
     __slots__ = ("page_token", "page_size")

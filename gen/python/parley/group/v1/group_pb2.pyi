@@ -129,7 +129,7 @@ class JoinRequest(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., user: _Optional[_Union[_user_pb2.UserInfo, _Mapping]] = ..., message: _Optional[str] = ..., state: _Optional[_Union[JoinRequestState, str]] = ..., create_time_ms: _Optional[int] = ..., handler_user_id: _Optional[str] = ...) -> None: ...
 
 class CreateGroupRequest(_message.Message):
-    __slots__ = ("name", "avatar_url", "intro", "member_user_ids", "admin_user_ids", "join_policy", "invite_policy", "extension")
+    __slots__ = ("name", "avatar_url", "intro", "member_user_ids", "admin_user_ids", "join_policy", "invite_policy", "extension", "idempotency_key")
     NAME_FIELD_NUMBER: _ClassVar[int]
     AVATAR_URL_FIELD_NUMBER: _ClassVar[int]
     INTRO_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +138,7 @@ class CreateGroupRequest(_message.Message):
     JOIN_POLICY_FIELD_NUMBER: _ClassVar[int]
     INVITE_POLICY_FIELD_NUMBER: _ClassVar[int]
     EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     name: str
     avatar_url: str
     intro: str
@@ -146,7 +147,8 @@ class CreateGroupRequest(_message.Message):
     join_policy: JoinPolicy
     invite_policy: InvitePolicy
     extension: str
-    def __init__(self, name: _Optional[str] = ..., avatar_url: _Optional[str] = ..., intro: _Optional[str] = ..., member_user_ids: _Optional[_Iterable[str]] = ..., admin_user_ids: _Optional[_Iterable[str]] = ..., join_policy: _Optional[_Union[JoinPolicy, str]] = ..., invite_policy: _Optional[_Union[InvitePolicy, str]] = ..., extension: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, name: _Optional[str] = ..., avatar_url: _Optional[str] = ..., intro: _Optional[str] = ..., member_user_ids: _Optional[_Iterable[str]] = ..., admin_user_ids: _Optional[_Iterable[str]] = ..., join_policy: _Optional[_Union[JoinPolicy, str]] = ..., invite_policy: _Optional[_Union[InvitePolicy, str]] = ..., extension: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateGroupResponse(_message.Message):
     __slots__ = ("group",)
@@ -215,12 +217,14 @@ class TransferOwnerResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class RequestJoinGroupRequest(_message.Message):
-    __slots__ = ("group_id", "message")
+    __slots__ = ("group_id", "message", "idempotency_key")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     message: str
-    def __init__(self, group_id: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, group_id: _Optional[str] = ..., message: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class RequestJoinGroupResponse(_message.Message):
     __slots__ = ("joined",)

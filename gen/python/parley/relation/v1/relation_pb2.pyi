@@ -68,12 +68,14 @@ class BlockedUser(_message.Message):
     def __init__(self, user: _Optional[_Union[_user_pb2.UserInfo, _Mapping]] = ..., create_time_ms: _Optional[int] = ...) -> None: ...
 
 class ApplyFriendRequest(_message.Message):
-    __slots__ = ("to_user_id", "message")
+    __slots__ = ("to_user_id", "message", "idempotency_key")
     TO_USER_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     to_user_id: str
     message: str
-    def __init__(self, to_user_id: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, to_user_id: _Optional[str] = ..., message: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ApplyFriendResponse(_message.Message):
     __slots__ = ()

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from parley.common.v1 import common_pb2 as parley_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19parley/user/v1/user.proto\x12\x0eparley.user.v1\x1a\x1dparley/common/v1/common.proto\"\xac\x01\n\x08UserInfo\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08nickname\x18\x02 \x01(\t\x12\x12\n\navatar_url\x18\x03 \x01(\t\x12\x11\n\textension\x18\x04 \x01(\t\x12\x16\n\x0e\x63reate_time_ms\x18\x05 \x01(\x03\x12>\n\x15global_receive_option\x18\x06 \x01(\x0e\x32\x1f.parley.common.v1.ReceiveOption\"^\n\x0cOnlineStatus\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06online\x18\x02 \x01(\x08\x12-\n\tplatforms\x18\x03 \x03(\x0e\x32\x1a.parley.common.v1.Platform\"V\n\x14RegisterUsersRequest\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\x12\x15\n\rskip_existing\x18\x02 \x01(\x08\"K\n\x15RegisterUsersResponse\x12\x18\n\x10\x63reated_user_ids\x18\x01 \x03(\t\x12\x18\n\x10skipped_user_ids\x18\x02 \x03(\t\"#\n\x0fGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\";\n\x10GetUsersResponse\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\"\x88\x01\n\x14UpdateProfileRequest\x12\x15\n\x08nickname\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x17\n\navatar_url\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x16\n\textension\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x0b\n\t_nicknameB\r\n\x0b_avatar_urlB\x0c\n\n_extension\"?\n\x15UpdateProfileResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x18.parley.user.v1.UserInfo\"R\n\x12SearchUsersRequest\x12\x0f\n\x07keyword\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\"l\n\x13SearchUsersResponse\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"*\n\x16GetOnlineStatusRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"I\n\x17GetOnlineStatusResponse\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"k\n\x1cSubscribeOnlineStatusRequest\x12\x1a\n\x12subscribe_user_ids\x18\x01 \x03(\t\x12\x1c\n\x14unsubscribe_user_ids\x18\x02 \x03(\t\x12\x11\n\tdevice_id\x18\x03 \x01(\t\"O\n\x1dSubscribeOnlineStatusResponse\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"P\n\x1dSetGlobalReceiveOptionRequest\x12/\n\x06option\x18\x01 \x01(\x0e\x32\x1f.parley.common.v1.ReceiveOption\" \n\x1eSetGlobalReceiveOptionResponse2\xc3\x05\n\x0bUserService\x12\\\n\rRegisterUsers\x12$.parley.user.v1.RegisterUsersRequest\x1a%.parley.user.v1.RegisterUsersResponse\x12M\n\x08GetUsers\x12\x1f.parley.user.v1.GetUsersRequest\x1a .parley.user.v1.GetUsersResponse\x12\\\n\rUpdateProfile\x12$.parley.user.v1.UpdateProfileRequest\x1a%.parley.user.v1.UpdateProfileResponse\x12V\n\x0bSearchUsers\x12\".parley.user.v1.SearchUsersRequest\x1a#.parley.user.v1.SearchUsersResponse\x12\x62\n\x0fGetOnlineStatus\x12&.parley.user.v1.GetOnlineStatusRequest\x1a\'.parley.user.v1.GetOnlineStatusResponse\x12t\n\x15SubscribeOnlineStatus\x12,.parley.user.v1.SubscribeOnlineStatusRequest\x1a-.parley.user.v1.SubscribeOnlineStatusResponse\x12w\n\x16SetGlobalReceiveOption\x12-.parley.user.v1.SetGlobalReceiveOptionRequest\x1a..parley.user.v1.SetGlobalReceiveOptionResponseB\x16\n\x12\x64\x65v.parley.user.v1P\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19parley/user/v1/user.proto\x12\x0eparley.user.v1\x1a\x1dparley/common/v1/common.proto\"\xac\x01\n\x08UserInfo\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08nickname\x18\x02 \x01(\t\x12\x12\n\navatar_url\x18\x03 \x01(\t\x12\x11\n\textension\x18\x04 \x01(\t\x12\x16\n\x0e\x63reate_time_ms\x18\x05 \x01(\x03\x12>\n\x15global_receive_option\x18\x06 \x01(\x0e\x32\x1f.parley.common.v1.ReceiveOption\"^\n\x0cOnlineStatus\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06online\x18\x02 \x01(\x08\x12-\n\tplatforms\x18\x03 \x03(\x0e\x32\x1a.parley.common.v1.Platform\"o\n\x14RegisterUsersRequest\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\x12\x15\n\rskip_existing\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"K\n\x15RegisterUsersResponse\x12\x18\n\x10\x63reated_user_ids\x18\x01 \x03(\t\x12\x18\n\x10skipped_user_ids\x18\x02 \x03(\t\"#\n\x0fGetUsersRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\";\n\x10GetUsersResponse\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\"\x88\x01\n\x14UpdateProfileRequest\x12\x15\n\x08nickname\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x17\n\navatar_url\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x16\n\textension\x18\x03 \x01(\tH\x02\x88\x01\x01\x42\x0b\n\t_nicknameB\r\n\x0b_avatar_urlB\x0c\n\n_extension\"?\n\x15UpdateProfileResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x18.parley.user.v1.UserInfo\"R\n\x12SearchUsersRequest\x12\x0f\n\x07keyword\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\"l\n\x13SearchUsersResponse\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x18.parley.user.v1.UserInfo\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"*\n\x16GetOnlineStatusRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\"I\n\x17GetOnlineStatusResponse\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"k\n\x1cSubscribeOnlineStatusRequest\x12\x1a\n\x12subscribe_user_ids\x18\x01 \x03(\t\x12\x1c\n\x14unsubscribe_user_ids\x18\x02 \x03(\t\x12\x11\n\tdevice_id\x18\x03 \x01(\t\"O\n\x1dSubscribeOnlineStatusResponse\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"P\n\x1dSetGlobalReceiveOptionRequest\x12/\n\x06option\x18\x01 \x01(\x0e\x32\x1f.parley.common.v1.ReceiveOption\" \n\x1eSetGlobalReceiveOptionResponse2\xc3\x05\n\x0bUserService\x12\\\n\rRegisterUsers\x12$.parley.user.v1.RegisterUsersRequest\x1a%.parley.user.v1.RegisterUsersResponse\x12M\n\x08GetUsers\x12\x1f.parley.user.v1.GetUsersRequest\x1a .parley.user.v1.GetUsersResponse\x12\\\n\rUpdateProfile\x12$.parley.user.v1.UpdateProfileRequest\x1a%.parley.user.v1.UpdateProfileResponse\x12V\n\x0bSearchUsers\x12\".parley.user.v1.SearchUsersRequest\x1a#.parley.user.v1.SearchUsersResponse\x12\x62\n\x0fGetOnlineStatus\x12&.parley.user.v1.GetOnlineStatusRequest\x1a\'.parley.user.v1.GetOnlineStatusResponse\x12t\n\x15SubscribeOnlineStatus\x12,.parley.user.v1.SubscribeOnlineStatusRequest\x1a-.parley.user.v1.SubscribeOnlineStatusResponse\x12w\n\x16SetGlobalReceiveOption\x12-.parley.user.v1.SetGlobalReceiveOptionRequest\x1a..parley.user.v1.SetGlobalReceiveOptionResponseB\x16\n\x12\x64\x65v.parley.user.v1P\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,33 +38,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ONLINESTATUS']._serialized_start=251
   _globals['_ONLINESTATUS']._serialized_end=345
   _globals['_REGISTERUSERSREQUEST']._serialized_start=347
-  _globals['_REGISTERUSERSREQUEST']._serialized_end=433
-  _globals['_REGISTERUSERSRESPONSE']._serialized_start=435
-  _globals['_REGISTERUSERSRESPONSE']._serialized_end=510
-  _globals['_GETUSERSREQUEST']._serialized_start=512
-  _globals['_GETUSERSREQUEST']._serialized_end=547
-  _globals['_GETUSERSRESPONSE']._serialized_start=549
-  _globals['_GETUSERSRESPONSE']._serialized_end=608
-  _globals['_UPDATEPROFILEREQUEST']._serialized_start=611
-  _globals['_UPDATEPROFILEREQUEST']._serialized_end=747
-  _globals['_UPDATEPROFILERESPONSE']._serialized_start=749
-  _globals['_UPDATEPROFILERESPONSE']._serialized_end=812
-  _globals['_SEARCHUSERSREQUEST']._serialized_start=814
-  _globals['_SEARCHUSERSREQUEST']._serialized_end=896
-  _globals['_SEARCHUSERSRESPONSE']._serialized_start=898
-  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1006
-  _globals['_GETONLINESTATUSREQUEST']._serialized_start=1008
-  _globals['_GETONLINESTATUSREQUEST']._serialized_end=1050
-  _globals['_GETONLINESTATUSRESPONSE']._serialized_start=1052
-  _globals['_GETONLINESTATUSRESPONSE']._serialized_end=1125
-  _globals['_SUBSCRIBEONLINESTATUSREQUEST']._serialized_start=1127
-  _globals['_SUBSCRIBEONLINESTATUSREQUEST']._serialized_end=1234
-  _globals['_SUBSCRIBEONLINESTATUSRESPONSE']._serialized_start=1236
-  _globals['_SUBSCRIBEONLINESTATUSRESPONSE']._serialized_end=1315
-  _globals['_SETGLOBALRECEIVEOPTIONREQUEST']._serialized_start=1317
-  _globals['_SETGLOBALRECEIVEOPTIONREQUEST']._serialized_end=1397
-  _globals['_SETGLOBALRECEIVEOPTIONRESPONSE']._serialized_start=1399
-  _globals['_SETGLOBALRECEIVEOPTIONRESPONSE']._serialized_end=1431
-  _globals['_USERSERVICE']._serialized_start=1434
-  _globals['_USERSERVICE']._serialized_end=2141
+  _globals['_REGISTERUSERSREQUEST']._serialized_end=458
+  _globals['_REGISTERUSERSRESPONSE']._serialized_start=460
+  _globals['_REGISTERUSERSRESPONSE']._serialized_end=535
+  _globals['_GETUSERSREQUEST']._serialized_start=537
+  _globals['_GETUSERSREQUEST']._serialized_end=572
+  _globals['_GETUSERSRESPONSE']._serialized_start=574
+  _globals['_GETUSERSRESPONSE']._serialized_end=633
+  _globals['_UPDATEPROFILEREQUEST']._serialized_start=636
+  _globals['_UPDATEPROFILEREQUEST']._serialized_end=772
+  _globals['_UPDATEPROFILERESPONSE']._serialized_start=774
+  _globals['_UPDATEPROFILERESPONSE']._serialized_end=837
+  _globals['_SEARCHUSERSREQUEST']._serialized_start=839
+  _globals['_SEARCHUSERSREQUEST']._serialized_end=921
+  _globals['_SEARCHUSERSRESPONSE']._serialized_start=923
+  _globals['_SEARCHUSERSRESPONSE']._serialized_end=1031
+  _globals['_GETONLINESTATUSREQUEST']._serialized_start=1033
+  _globals['_GETONLINESTATUSREQUEST']._serialized_end=1075
+  _globals['_GETONLINESTATUSRESPONSE']._serialized_start=1077
+  _globals['_GETONLINESTATUSRESPONSE']._serialized_end=1150
+  _globals['_SUBSCRIBEONLINESTATUSREQUEST']._serialized_start=1152
+  _globals['_SUBSCRIBEONLINESTATUSREQUEST']._serialized_end=1259
+  _globals['_SUBSCRIBEONLINESTATUSRESPONSE']._serialized_start=1261
+  _globals['_SUBSCRIBEONLINESTATUSRESPONSE']._serialized_end=1340
+  _globals['_SETGLOBALRECEIVEOPTIONREQUEST']._serialized_start=1342
+  _globals['_SETGLOBALRECEIVEOPTIONREQUEST']._serialized_end=1422
+  _globals['_SETGLOBALRECEIVEOPTIONRESPONSE']._serialized_start=1424
+  _globals['_SETGLOBALRECEIVEOPTIONRESPONSE']._serialized_end=1456
+  _globals['_USERSERVICE']._serialized_start=1459
+  _globals['_USERSERVICE']._serialized_end=2166
 # @@protoc_insertion_point(module_scope)

@@ -34,12 +34,14 @@ class OnlineStatus(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., online: _Optional[bool] = ..., platforms: _Optional[_Iterable[_Union[_common_pb2.Platform, str]]] = ...) -> None: ...
 
 class RegisterUsersRequest(_message.Message):
-    __slots__ = ("users", "skip_existing")
+    __slots__ = ("users", "skip_existing", "idempotency_key")
     USERS_FIELD_NUMBER: _ClassVar[int]
     SKIP_EXISTING_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     users: _containers.RepeatedCompositeFieldContainer[UserInfo]
     skip_existing: bool
-    def __init__(self, users: _Optional[_Iterable[_Union[UserInfo, _Mapping]]] = ..., skip_existing: _Optional[bool] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, users: _Optional[_Iterable[_Union[UserInfo, _Mapping]]] = ..., skip_existing: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class RegisterUsersResponse(_message.Message):
     __slots__ = ("created_user_ids", "skipped_user_ids")
