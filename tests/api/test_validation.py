@@ -21,6 +21,7 @@ from parley.gateway.v1 import gateway_pb2
 from parley.msg.v1 import msg_pb2
 from parley.user.v1 import user_pb2
 from tests.harness import ST, Api, Device, P, ServerProcess, bearer, error_reason, new_user_id
+from tests.subscriber import refused
 
 FD = _descriptor.FieldDescriptor
 UNDEFINED = 999
@@ -150,7 +151,14 @@ async def test_every_enum_field_of_every_request_refuses_undefined_values(api: A
             request = cls()
             _with_value(request, path, UNDEFINED)
             where = ".".join(f.name for f in path)
-            if service == SERVICE_NAMES[0]:
+            if method == "Subscribe":
+                # Refused before its auth is looked at, as an auth frame is.
+                request.auth.token = token  # type: ignore[attr-defined]
+                request.auth.device_id = "enum"  # type: ignore[attr-defined]
+                err = await refused(api.address, request)  # type: ignore[arg-type]
+                assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, (where, err)
+                assert where.split(".", 1)[1] in (err.details() or ""), err.details()
+            elif method == "Connect":
                 request.request_id = "enum"  # type: ignore[attr-defined]
                 answer = await _stream_answer(api, token, request)  # type: ignore[arg-type]
                 assert answer.HasField("error"), (where, answer)
