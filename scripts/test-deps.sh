@@ -16,5 +16,11 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
     --no-install-recommends nginx-light
 fi
+# The terminal chats (tests/sdk/test_chat_tui.py, tests/clients/test_kotlin.py) are driven in tmux.
+if ! command -v tmux >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "tmux is required for the terminal chat tests: apt-get install tmux" >&2; exit 1; }
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends tmux
+fi
 # The storage contract suites and the cluster tests run on the real engines.
 scripts/services.sh start
