@@ -30,7 +30,7 @@ import kotlinx.coroutines.withContext
  * prints it from the local store; `/quit` leaves. Messages arrive as `<user>: <text>`, sends are
  * confirmed as `[sent #<seq>]`, and messages written offline go out after the reconnect.
  */
-fun main(args: Array<String>) = runBlocking {
+fun main(args: Array<String>): Unit = runBlocking {
     val opts = args.toList().chunked(2).associate { (k, v) -> k.removePrefix("--") to v }
     val token = System.getenv("PARLEY_TOKEN").orEmpty().ifEmpty { usage("PARLEY_TOKEN is not set") }
     val address = opts["address"] ?: usage("--address is missing")
@@ -76,6 +76,7 @@ fun main(args: Array<String>) = runBlocking {
     }
     client.close()
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS)
+    // The event collector runs in this scope until the process ends.
     exitProcess(0)
 }
 
