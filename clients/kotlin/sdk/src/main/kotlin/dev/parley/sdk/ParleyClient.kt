@@ -164,8 +164,9 @@ class ParleyClient(
      */
     suspend fun deliver(records: List<Message>) = syncer.add(records, fromPush = true)
 
-    private fun publish(fx: Effects) {
-        fx.events.forEach { check(mutableEvents.tryEmit(it)) { "event buffer full" } }
+    /** Hands committed changes to collectors; waits while a slow collector's buffer is full (no event is dropped). */
+    private suspend fun publish(fx: Effects) {
+        fx.events.forEach { mutableEvents.emit(it) }
         if (fx.delivered.isNotEmpty() && connection.state.value is ConnectionState.Connected) {
             scope.launch {
                 for ((cid, seq) in fx.delivered) {
@@ -175,7 +176,7 @@ class ParleyClient(
         }
     }
 
-    private fun publishOne(event: ParleyEvent) = publish(Effects().apply { events += event })
+    private suspend fun publishOne(event: ParleyEvent) = publish(Effects().apply { events += event })
 
     // -- reading the store ------------------------------------------------------------------------
 

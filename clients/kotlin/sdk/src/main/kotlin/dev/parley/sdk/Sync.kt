@@ -43,7 +43,7 @@ internal class Syncer(
     private val rpc: Rpc,
     private val scope: CoroutineScope,
     private val me: () -> String,
-    private val publish: (Effects) -> Unit,
+    private val publish: suspend (Effects) -> Unit,
 ) {
     /** Guards the store's sync state and the buffers; every store change of the SDK takes it. */
     val mutex = Mutex()
