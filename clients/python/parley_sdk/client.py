@@ -33,7 +33,7 @@ from parley_sdk.groups import Groups
 from parley_sdk.ids import group_conversation_id, parse_platform, single_conversation_id
 from parley_sdk.listeners import Dispatcher, ParleyListener
 from parley_sdk.messages import Messages
-from parley_sdk.models import ConnectionState, PresenceEvent, SendStatus, TypingEvent
+from parley_sdk.models import ChatMessage, ConnectionState, PresenceEvent, SendStatus, TypingEvent
 from parley_sdk.network import Address, Connection, NetworkOptions
 from parley_sdk.outbox import Outbox
 from parley_sdk.presence import Presence
@@ -143,14 +143,19 @@ class ParleyClient(ClientApi):
         self.syncer.me = self.user_id
         await self.syncer.load()
         self._total_unread = await self.store.run(total_unread)
-        # Sends interrupted by the app's exit are failed (the app may resend them).
         stale = await self.store.run(lambda tx: tx.messages_with_status(SendStatus.SENDING))
-        for msg in stale:
-            await self.outbox.set_status(msg.client_msg_id, SendStatus.FAILED, "interrupted")
         self.dispatcher.start()
         self.syncer.start()
         self.conn.start()
         self._opened = True
+        # Sends interrupted by the app's exit go out again with the same client_msg_id (the
+        # server stores a message once), as sends cut off by a reconnect do.
+        for msg in stale:
+            self.tasks.spawn(self._resume_send(msg))
+
+    async def _resume_send(self, msg: ChatMessage) -> None:
+        with contextlib.suppress(ParleyError):
+            await self.outbox.transmit(msg, silent=False)
 
     async def close(self) -> None:
         """Closes the stream, delivers queued events and closes the store."""
