@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the test suite needs beyond the Python venv: the engines for
-# cluster mode (scripts/services.sh), nginx for the proxy example, and the Node and Maven toolchains'
-# packages for the generated clients. Idempotent.
+# cluster mode (scripts/services.sh), nginx for the proxy example, Chromium for
+# the web chat page, and the Node and Maven toolchains' packages for the
+# generated clients. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null || { echo "node is required for the TypeScript client test" >&2; exit 1; }
@@ -15,6 +16,14 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
     --no-install-recommends nginx-light
+fi
+# The web chat page is tested in Debian's Chromium (puppeteer-core drives it;
+# nothing downloads a browser of its own).
+if ! command -v chromium >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "chromium is required for tests/clients/test_browser.py: apt-get install chromium" >&2; exit 1; }
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+    --no-install-recommends chromium
 fi
 # The storage contract suites and the cluster tests run on the real engines.
 scripts/services.sh start

@@ -45,6 +45,9 @@ from parley.relation.v1 import relation_pb2, relation_pb2_grpc
 from parley.storage.sql import open_sql
 from parley.tls import add_port
 from parley.user.v1 import user_pb2, user_pb2_grpc
+from parley.web.adapter import HandlerTable
+from parley.web.listener import WebListener
+from parley.web.serve import web_listener
 from parley.wiring import Core, build_core
 
 if TYPE_CHECKING:
@@ -107,12 +110,17 @@ class App:
     port: int
     metrics: MetricsServer | None = None
     collector: RuntimeCollector | None = None
+    web: WebListener | None = None
 
     async def stop(self) -> None:
         # Every service (not only "") reports NOT_SERVING while draining.
         await self.health.enter_graceful_shutdown()
         await self.core.gateway.shutdown()
-        await self.server.stop(self.core.settings.grace_seconds)
+        # Both ports drain at once, each within the grace period.
+        stops = [self.server.stop(self.core.settings.grace_seconds)]
+        if self.web is not None:
+            stops.append(self.web.stop())
+        await asyncio.gather(*stops)
         if self.metrics is not None:
             await self.metrics.stop()
         if self.collector is not None:
@@ -120,7 +128,7 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) -> None:
+def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> None:
     authn = Authn()
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
@@ -155,21 +163,23 @@ async def start_app(settings: Settings) -> App:
     check_covers(SERVICE_NAMES)
     validator = Validator(settings)
     # Callers are authenticated (policy) before their input is validated.
-    server = grpc.aio.server(
-        options=server_options(settings),
-        interceptors=[
-            RequestInterceptor(),
-            PolicyInterceptor(core.admission),
-            DecodingInterceptor(validator),
-        ],
-    )
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        RequestInterceptor(),
+        PolicyInterceptor(core.admission),
+        DecodingInterceptor(validator),
+    ]
+    server = grpc.aio.server(options=server_options(settings), interceptors=interceptors)
+    # One set of handlers: the gRPC port and the web listener serve the same.
+    handlers = HandlerTable()
     health_servicer = health_aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, handlers)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    _add_servicers(server, core, validator)
+    _add_servicers(handlers, core, validator)
+    handlers.install(server)
+    health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     add_reflection(
         server,
-        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
+        (*SERVICE_NAMES, health_name),
         # ErrorInfo too: grpcurl then decodes every error's reason instead of raw bytes.
         extra=[health_pb2.DESCRIPTOR, error_details_pb2.DESCRIPTOR],
     )
@@ -185,7 +195,8 @@ async def start_app(settings: Settings) -> App:
         metrics = MetricsServer(settings.metrics.listen)
         mport = await metrics.start()
         announce(f"metrics on http://{metrics.host}:{mport}/metrics")
-    app = App(core, server, health_servicer, port, metrics, collector)
+    web = await web_listener(settings, (*SERVICE_NAMES, health_name), handlers, interceptors)
+    app = App(core, server, health_servicer, port, metrics, collector, web)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return app

@@ -147,6 +147,17 @@ class TlsSettings(BaseModel):
     client_ca_file: str = ""
 
 
+class WebSettings(BaseModel):
+    """The browser protocols (Connect, gRPC-Web) on a port of their own
+    (parley.web, docs/web.md). TLS, when set, is the `tls` section's."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:8080"
+    # Page origins ("https://app.example.com") a browser may call from; "*" any.
+    # Empty: no cross-origin calls (CORS off).
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+
+
 class StorageSettings(BaseModel):
     # Empty: SQLite in the data directory.
     database_url: str = ""
@@ -207,6 +218,7 @@ class Settings(BaseSettings):
     hooks: HookSettings = Field(default_factory=HookSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod

@@ -1,0 +1,36 @@
+"""The web listener as the server starts it: the served services through the
+gRPC server's handlers and interceptors, behind CORS, on `web.listen`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+
+from parley.config import Settings
+from parley.observability.logs import announce
+from parley.web.adapter import HandlerTable, WebApplication, endpoints
+from parley.web.cors import Cors
+from parley.web.listener import WebListener
+
+
+async def web_listener(
+    settings: Settings,
+    services: Sequence[str],
+    handlers: HandlerTable,
+    interceptors: Sequence[grpc.aio.ServerInterceptor],
+) -> WebListener | None:
+    """Started when `web.enabled`; None otherwise."""
+    if not settings.web.enabled:
+        return None
+    limits = settings.limits
+    # The gRPC port's receive limit, so an over-size request is refused alike.
+    app = WebApplication(
+        endpoints(services, handlers, interceptors),
+        max(limits.max_transport_bytes, limits.max_frame_bytes),
+    )
+    listener = WebListener(Cors(app, settings.web.cors_allowed_origins), settings)
+    port = await listener.start()
+    host = settings.web.listen.rsplit(":", 1)[0]
+    announce(f"web (Connect, gRPC-Web) on {listener.scheme}://{host}:{port}")
+    return listener
