@@ -76,6 +76,10 @@ async def test_every_rpc_needs_an_admin_token(api: Api) -> None:
             stub.SendSystemNotification,
             admin_pb2.SendSystemNotificationRequest(user_ids=[user], text="x"),
         ),
+        (
+            stub.ListConversationMessages,
+            admin_pb2.ListConversationMessagesRequest(user_ids=[user, "someone"]),
+        ),
     ]
     for method, request in calls:
         await expect(

@@ -16,6 +16,7 @@ import grpclib
 from betterproto.grpc.grpclib_server import ServiceBase
 
 from ...common import v1 as __common_v1__
+from ...msg import v1 as __msg_v1__
 from ...user import v1 as __user_v1__
 
 if TYPE_CHECKING:
@@ -247,6 +248,41 @@ class SendSystemNotificationResponse(betterproto.Message):
     """Number of users the notification was stored for."""
 
 
+@dataclass(eq=False, repr=False)
+class ListConversationMessagesRequest(betterproto.Message):
+    """Request of AdminService.ListConversationMessages."""
+
+    conversation_id: str = betterproto.string_field(1)
+    """
+    The conversation; when empty, `user_ids` names the two users of a one-to-one conversation.
+    """
+
+    user_ids: List[str] = betterproto.string_field(2)
+    """
+    Exactly two users, whose one-to-one conversation to read (when conversation_id is empty).
+    """
+
+    before_seq: int = betterproto.int64_field(3)
+    """Only messages with a seq below this one; 0 starts from the newest."""
+
+    limit: int = betterproto.int32_field(4)
+    """At most this many messages; 0 means 50. Capped at 100."""
+
+
+@dataclass(eq=False, repr=False)
+class ListConversationMessagesResponse(betterproto.Message):
+    """Response of AdminService.ListConversationMessages."""
+
+    conversation_id: str = betterproto.string_field(1)
+    """The conversation read."""
+
+    messages: List["__msg_v1__.Message"] = betterproto.message_field(2)
+    """Newest first."""
+
+    max_seq: int = betterproto.int64_field(3)
+    """The conversation's newest seq (0: nothing sent yet)."""
+
+
 class AdminServiceStub(betterproto.ServiceStub):
     async def get_statistics(
         self,
@@ -367,6 +403,23 @@ class AdminServiceStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def list_conversation_messages(
+        self,
+        list_conversation_messages_request: "ListConversationMessagesRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "ListConversationMessagesResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/ListConversationMessages",
+            list_conversation_messages_request,
+            ListConversationMessagesResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class AdminServiceBase(ServiceBase):
 
@@ -401,6 +454,11 @@ class AdminServiceBase(ServiceBase):
     async def send_system_notification(
         self, send_system_notification_request: "SendSystemNotificationRequest"
     ) -> "SendSystemNotificationResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def list_conversation_messages(
+        self, list_conversation_messages_request: "ListConversationMessagesRequest"
+    ) -> "ListConversationMessagesResponse":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
     async def __rpc_get_statistics(
@@ -454,6 +512,14 @@ class AdminServiceBase(ServiceBase):
         response = await self.send_system_notification(request)
         await stream.send_message(response)
 
+    async def __rpc_list_conversation_messages(
+        self,
+        stream: "grpclib.server.Stream[ListConversationMessagesRequest, ListConversationMessagesResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.list_conversation_messages(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/parley.admin.v1.AdminService/GetStatistics": grpclib.const.Handler(
@@ -497,5 +563,11 @@ class AdminServiceBase(ServiceBase):
                 grpclib.const.Cardinality.UNARY_UNARY,
                 SendSystemNotificationRequest,
                 SendSystemNotificationResponse,
+            ),
+            "/parley.admin.v1.AdminService/ListConversationMessages": grpclib.const.Handler(
+                self.__rpc_list_conversation_messages,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                ListConversationMessagesRequest,
+                ListConversationMessagesResponse,
             ),
         }
