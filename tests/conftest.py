@@ -92,5 +92,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         kotlin = item.nodeid.startswith("tests/clients/test_kotlin.py")
         if names & ENGINE_FIXTURES or item.get_closest_marker("cluster") or kotlin:
             item.add_marker(pytest.mark.xdist_group("engines"))
-        elif item.nodeid.startswith("tests/clients/test_ts.py"):
+        elif item.nodeid.startswith(("tests/clients/test_ts.py", "tests/clients/test_console.py")):
             item.add_marker(pytest.mark.xdist_group("node"))
