@@ -80,6 +80,7 @@ async def test_every_rpc_needs_an_admin_token(api: Api) -> None:
             stub.ListConversationMessages,
             admin_pb2.ListConversationMessagesRequest(user_ids=[user, "someone"]),
         ),
+        (stub.GetServerInfo, admin_pb2.GetServerInfoRequest()),
     ]
     for method, request in calls:
         await expect(

@@ -2,8 +2,9 @@
 served by a real `parley serve` at web.console_path: sign in, the dashboard
 with the test's traffic, block a user (their stream closes), revoke a message
 (a connected client sees it revoked), send a system notification (a client
-receives it), sign out. axe-core checks every page; screenshots of each page
-are kept in .artifacts/console/ (`make console` builds what is served)."""
+receives it), the node's health, sign out; then a session that expires
+returns to sign-in. axe-core checks every page; screenshots of each page are
+kept in .artifacts/console/ (`make console` builds what is served)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 
 from parley.ids import single_conversation_id
 from tests.api.social import next_event
-from tests.api.test_admin import device, text_message
+from tests.api.test_admin import device, expect, text_message
 from tests.harness import Api, ServerProcess, bearer, new_user_id
 from tests.web.client import web_url
 from tests.web.conftest import WEB_ENV
@@ -27,6 +28,8 @@ from tests.web.conftest import WEB_ENV
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "clients" / "console"
 SHOTS = ROOT / ".artifacts" / "console"
+# Long enough for the walk through the pages, short enough to see the console expire it.
+TOKEN_TTL_SECONDS = 40
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,7 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         **WEB_ENV,
         "PARLEY_WEB__CONSOLE_PATH": "/console",
         "PARLEY_WEB__CONSOLE_DIR": str(CONSOLE / "dist"),
+        "PARLEY_AUTH__ADMIN_TOKEN_TTL_SECONDS": str(TOKEN_TTL_SECONDS),
     }
     proc = ServerProcess(data_dir=tmp_path_factory.mktemp("console") / "data", env=env)
     proc.start()
@@ -87,6 +91,7 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
                 "revokeSeq": seqs[1],
                 "notifyUser": bob,
                 "shots": str(SHOTS),
+                "tokenTtlSeconds": TOKEN_TTL_SECONDS,
             }
         )
         figures = seen["figures"]
@@ -96,20 +101,14 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
         assert int(figures["Open streams"]) >= 2
         assert seen["devicesBeforeBlock"] == 1
         assert "1 stream(s) closed" in str(seen["blockStatus"])
-        assert seen["violations"] == {
-            page: []
-            for page in (
-                "signin",
-                "dashboard",
-                "users",
-                "moderation",
-                "notifications",
-                "signed-out",
-            )
-        }
-        assert (
-            seen["storage"] == 0
-        )  # the token was never in localStorage, sessionStorage or a cookie
+        pages = ("signin", "dashboard", "users", "moderation", "notifications", "health")
+        assert seen["violations"] == {page: [] for page in (*pages, "signed-out")}
+        health = seen["health"]
+        assert isinstance(health, dict)
+        assert health["Mode"] == "embedded"
+        assert health["Version"] == (ROOT / "VERSION").read_text().strip()
+        # The token was never in localStorage, sessionStorage or a cookie.
+        assert seen["storage"] == 0
 
         # What the clients saw of it.
         assert await spam_dev.wait_closed() is not None
@@ -118,9 +117,11 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
         assert revoked.notification.message_revoked.seq == seqs[1]
         notice = await next_event(bob_dev, "system_notice")
         assert notice.notification.system_notice.text == "Down at 02:00 UTC for ten minutes."
-        with pytest.raises(grpc.aio.AioRpcError):
-            await api.token(spammer)  # blocked: no new tokens either
-        for page in ("signin", "dashboard", "users", "moderation", "notifications"):
+        await api.login_admin()  # the test's own admin token expired too
+        await expect(  # blocked: no new tokens either
+            api.token(spammer), grpc.StatusCode.PERMISSION_DENIED, "ERROR_REASON_USER_BLOCKED"
+        )
+        for page in pages:
             assert (SHOTS / f"{page}.png").stat().st_size > 10_000
     finally:
         await bob_dev.close()

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Dashboard } from "./pages/dashboard.js";
+import { Health } from "./pages/health.js";
 import { Moderation } from "./pages/moderation.js";
 import { Notifications } from "./pages/notifications.js";
 import { SignIn } from "./pages/signin.js";
@@ -12,6 +13,7 @@ const PAGES = [
   { id: "users", title: "Users", view: Users },
   { id: "moderation", title: "Moderation", view: Moderation },
   { id: "notifications", title: "Notifications", view: Notifications },
+  { id: "health", title: "Health", view: Health },
 ] as const;
 
 function pageFromHash(): string {

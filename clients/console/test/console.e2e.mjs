@@ -93,12 +93,26 @@ try {
   await byText("[role=status]", "stored for 1 user");
   await check("notifications");
 
+  // Health: the node answers, with its version and mode.
+  await page.click('a[href="#/health"]');
+  await byText("[data-testid=health] dd", "Answering");
+  seen.health = await page.$$eval("[data-testid=health] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+  await check("health");
+
   // Sign out: back to sign-in, the token gone from the page.
   await page.click(".who button");
   await page.waitForSelector("#secret");
   await byText("[role=status]", "You have signed out.");
   await check("signed-out");
   seen.storage = await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length);
+
+  // Expiry: a new session's token runs out (the server's admin token TTL is
+  // short here) and the console returns to sign-in, saying why.
+  await page.type("#secret", cfg.secret);
+  await page.keyboard.press("Enter");
+  await byText(".who", "Signed in as");
+  await page.waitForSelector("#secret", { timeout: (cfg.tokenTtlSeconds + 15) * 1000 });
+  await byText("[role=status]", "Your session has expired.");
   console.log(JSON.stringify(seen));
 } finally {
   await browser.close();

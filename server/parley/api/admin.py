@@ -6,6 +6,7 @@ from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.base import Authn, Ctx, rpc
 from parley.domain.admin import Admin
 from parley.domain.moderation import Moderation
+from parley.domain.node_info import NodeInfo
 from parley.domain.stats import Statistics
 from parley.realtime.presence import Presence
 
@@ -18,12 +19,14 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         stats: Statistics,
         presence: Presence,
         moderation: Moderation,
+        node: NodeInfo,
     ) -> None:
         self.authn = authn
         self.admin = admin
         self.stats = stats
         self.presence = presence
         self.moderation = moderation
+        self.node = node
 
     @rpc
     async def GetStatistics(
@@ -93,3 +96,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return admin_pb2.ListConversationMessagesResponse(
             conversation_id=cid, messages=messages, max_seq=top
         )
+
+    @rpc
+    async def GetServerInfo(
+        self, request: admin_pb2.GetServerInfoRequest, context: Ctx
+    ) -> admin_pb2.GetServerInfoResponse:
+        self.authn.caller(context)
+        return self.node.describe()

@@ -283,6 +283,40 @@ class ListConversationMessagesResponse(betterproto.Message):
     """The conversation's newest seq (0: nothing sent yet)."""
 
 
+@dataclass(eq=False, repr=False)
+class GetServerInfoRequest(betterproto.Message):
+    """Request of AdminService.GetServerInfo."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
+class GetServerInfoResponse(betterproto.Message):
+    """Response of AdminService.GetServerInfo."""
+
+    version: str = betterproto.string_field(1)
+    """The server's version."""
+
+    mode: str = betterproto.string_field(2)
+    """embedded" or "cluster"."""
+
+    node_id: str = betterproto.string_field(3)
+    """The node that answered."""
+
+    role: str = betterproto.string_field(4)
+    """
+    In cluster mode: "gateway", "worker" or "all"; empty in embedded mode.
+    """
+
+    peer_node_ids: List[str] = betterproto.string_field(5)
+    """
+    In cluster mode, the other gateway nodes heard from within the last three heartbeats.
+    """
+
+    start_time_ms: int = betterproto.int64_field(6)
+    """When the answering node started, Unix milliseconds."""
+
+
 class AdminServiceStub(betterproto.ServiceStub):
     async def get_statistics(
         self,
@@ -420,6 +454,23 @@ class AdminServiceStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def get_server_info(
+        self,
+        get_server_info_request: "GetServerInfoRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "GetServerInfoResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/GetServerInfo",
+            get_server_info_request,
+            GetServerInfoResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class AdminServiceBase(ServiceBase):
 
@@ -459,6 +510,11 @@ class AdminServiceBase(ServiceBase):
     async def list_conversation_messages(
         self, list_conversation_messages_request: "ListConversationMessagesRequest"
     ) -> "ListConversationMessagesResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def get_server_info(
+        self, get_server_info_request: "GetServerInfoRequest"
+    ) -> "GetServerInfoResponse":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
     async def __rpc_get_statistics(
@@ -520,6 +576,14 @@ class AdminServiceBase(ServiceBase):
         response = await self.list_conversation_messages(request)
         await stream.send_message(response)
 
+    async def __rpc_get_server_info(
+        self,
+        stream: "grpclib.server.Stream[GetServerInfoRequest, GetServerInfoResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.get_server_info(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/parley.admin.v1.AdminService/GetStatistics": grpclib.const.Handler(
@@ -569,5 +633,11 @@ class AdminServiceBase(ServiceBase):
                 grpclib.const.Cardinality.UNARY_UNARY,
                 ListConversationMessagesRequest,
                 ListConversationMessagesResponse,
+            ),
+            "/parley.admin.v1.AdminService/GetServerInfo": grpclib.const.Handler(
+                self.__rpc_get_server_info,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                GetServerInfoRequest,
+                GetServerInfoResponse,
             ),
         }

@@ -186,3 +186,23 @@ class ListConversationMessagesResponse(_message.Message):
     messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
     max_seq: int
     def __init__(self, conversation_id: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., max_seq: _Optional[int] = ...) -> None: ...
+
+class GetServerInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetServerInfoResponse(_message.Message):
+    __slots__ = ("version", "mode", "node_id", "role", "peer_node_ids", "start_time_ms")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PEER_NODE_IDS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    mode: str
+    node_id: str
+    role: str
+    peer_node_ids: _containers.RepeatedScalarFieldContainer[str]
+    start_time_ms: int
+    def __init__(self, version: _Optional[str] = ..., mode: _Optional[str] = ..., node_id: _Optional[str] = ..., role: _Optional[str] = ..., peer_node_ids: _Optional[_Iterable[str]] = ..., start_time_ms: _Optional[int] = ...) -> None: ...

@@ -1,8 +1,11 @@
-"""AdminService.ListConversationMessages over real gRPC: an operator reads a
+"""AdminService for the console over real gRPC: an operator reads a
 conversation by id or by its two users, newest first, with revoked and
 deleted messages shown as such, pages back by seq, and revokes as admin."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import grpc
 
@@ -13,6 +16,7 @@ from tests.api.test_admin import expect, text_message
 from tests.harness import Api, bearer, new_user_id
 
 MS = message_pb2.MessageStatus
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_reads_a_conversation_as_stored_and_revokes_as_admin(api: Api) -> None:
@@ -82,3 +86,15 @@ async def test_bad_lookups_are_refused_with_a_reason(api: Api) -> None:
         admin_pb2.ListConversationMessagesRequest(conversation_id="n_" + user), metadata=as_admin
     )
     assert empty.max_seq == 0 and not empty.messages
+
+
+async def test_server_info_of_an_embedded_node(api: Api) -> None:
+    admin = admin_pb2_grpc.AdminServiceStub(api.channel)
+    before = int(time.time() * 1000)
+    info = await admin.GetServerInfo(
+        admin_pb2.GetServerInfoRequest(), metadata=bearer(api.admin_token)
+    )
+    assert info.version == (ROOT / "VERSION").read_text().strip()
+    assert (info.mode, info.node_id, info.role) == ("embedded", "node-1", "")
+    assert not info.peer_node_ids
+    assert 0 < info.start_time_ms <= before
