@@ -1,4 +1,4 @@
-"""AdminService for the console over real gRPC: an operator reads a
+"""AdminService for the console over real gRPC: what node answers, and an operator reads a
 conversation by id or by its two users, newest first, with revoked and
 deleted messages shown as such, pages back by seq, and revokes as admin."""
 

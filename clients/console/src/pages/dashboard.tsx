@@ -1,7 +1,7 @@
-import type { GetStatisticsResponse } from "@parley/client/gen/parley/admin/v1/admin_pb.js";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { DayChart } from "../chart.js";
-import { api, describe } from "../session.js";
+import { usePolling } from "../poll.js";
+import { api } from "../session.js";
 
 const REFRESH_MS = 5000;
 
@@ -16,30 +16,11 @@ function daysAgo(n: number): string {
 export function Dashboard() {
   const [start, setStart] = useState(daysAgo(13));
   const [end, setEnd] = useState(daysAgo(0));
-  const [stats, setStats] = useState<GetStatisticsResponse | null>(null);
-  const [error, setError] = useState("");
-  const [updated, setUpdated] = useState("");
-
-  useEffect(() => {
-    let live = true;
-    async function load() {
-      try {
-        const reply = await api.admin.getStatistics({ startDate: start, endDate: end });
-        if (!live) return;
-        setStats(reply);
-        setError("");
-        setUpdated(new Date().toLocaleTimeString());
-      } catch (failure) {
-        if (live) setError(describe(failure));
-      }
-    }
-    void load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [start, end]);
+  const { value: stats, error, updated } = usePolling(
+    () => api.admin.getStatistics({ startDate: start, endDate: end }),
+    REFRESH_MS,
+    [start, end],
+  );
 
   const days = stats?.days ?? [];
   const sum = (pick: (d: (typeof days)[number]) => bigint) => days.reduce((a, d) => a + Number(pick(d)), 0);

@@ -1,7 +1,7 @@
-import type { GetServerInfoResponse } from "@parley/client/gen/parley/admin/v1/admin_pb.js";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { when } from "../platforms.js";
-import { api, describe } from "../session.js";
+import { usePolling } from "../poll.js";
+import { api } from "../session.js";
 
 const REFRESH_MS = 5000;
 
@@ -12,31 +12,13 @@ function uptime(startMs: bigint): string {
 }
 
 export function Health() {
-  const [info, setInfo] = useState<GetServerInfoResponse | null>(null);
   const [latency, setLatency] = useState(0);
-  const [error, setError] = useState("");
-
-  useEffect(() => {
-    let live = true;
-    async function load() {
-      const t0 = performance.now();
-      try {
-        const reply = await api.admin.getServerInfo({});
-        if (!live) return;
-        setLatency(Math.round(performance.now() - t0));
-        setInfo(reply);
-        setError("");
-      } catch (failure) {
-        if (live) setError(describe(failure));
-      }
-    }
-    void load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const { value: info, error } = usePolling(async () => {
+    const t0 = performance.now();
+    const reply = await api.admin.getServerInfo({});
+    setLatency(Math.round(performance.now() - t0));
+    return reply;
+  }, REFRESH_MS, []);
 
   return (
     <section>
