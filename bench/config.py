@@ -18,6 +18,7 @@ SCENARIOS = (
     "search",
     "group",
     "connections",
+    "subscribe",
     "unary",
     "search-grown",
 )
@@ -48,6 +49,11 @@ class Params:
     streams_per_channel: int = 100
     connect_concurrency: int = 200
     hold: float = 10.0
+    # subscribe: push latency, Connect beside Subscribe receivers (half the
+    # users each, in one-way pairs), at this total rate for `duration` s; the
+    # memory per idle stream of each with `connections` streams
+    subscribe_users: int = 2000
+    subscribe_rate: float = 1000.0
     # unary
     # Conversations (user pairs) the unary sends fill, few enough that the
     # pulls get full pages.
@@ -82,6 +88,8 @@ SHORT: dict[str, Any] = {
     "group_senders": 10,
     "connections": 2000,
     "hold": 3.0,
+    "subscribe_users": 200,
+    "subscribe_rate": 200.0,
     "unary_conversations": 20,
     "unary_duration": 5.0,
     "unary_concurrency": 32,

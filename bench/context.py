@@ -119,6 +119,7 @@ class Context:
         users: list[str] | None = None,
         open_streams: bool = True,
         label: str = "connect",
+        subscribe: bool = False,
     ) -> list[str]:
         """Spreads `users` (default all) over the workers, which issue their
         tokens and, if `open_streams`, open one stream each. Returns the users
@@ -144,6 +145,7 @@ class Context:
                         admin_token=pop.admin,
                         tokens={u: pop.tokens[u] for u in share if u in pop.tokens},
                         open_streams=open_streams,
+                        subscribe=subscribe,
                         streams_per_channel=self.params.streams_per_channel,
                         concurrency=self.params.connect_concurrency,
                     )

@@ -1,5 +1,6 @@
 """One simulated device: a user's bidirectional `GatewayService.Connect`
-stream, opened through the generated stub and authenticated with its token."""
+stream, or the browser's receive-only `GatewayService.Subscribe` stream,
+opened through the generated stub and authenticated with its token."""
 
 from __future__ import annotations
 
@@ -33,14 +34,21 @@ class Device:
         "last_send",
         "out",
         "reader",
+        "stub",
+        "subscribe",
         "token",
         "user_id",
         "worker",
         "writer",
     )
 
-    def __init__(self, worker: FrameSink, idx: int, user_id: str, token: str) -> None:
+    def __init__(
+        self, worker: FrameSink, idx: int, user_id: str, token: str, subscribe: bool = False
+    ) -> None:
         self.worker = worker
+        # A Subscribe stream receives only; its heartbeats are unary calls.
+        self.subscribe = subscribe
+        self.stub: gateway_pb2_grpc.GatewayServiceStub | None = None
         self.idx = idx
         self.user_id = user_id
         self.token = token
@@ -51,23 +59,32 @@ class Device:
         self.closed = False
         self.last_send = time.monotonic()
 
+    @property
+    def device_id(self) -> str:
+        return f"bench-{self.user_id}"
+
     async def open(self, stub: gateway_pb2_grpc.GatewayServiceStub, timeout: float) -> None:
-        self.call = stub.Connect()
+        self.stub = stub
         auth = gateway_pb2.ClientFrame(request_id="auth")
         auth.auth.token = self.token
         auth.auth.platform = PLATFORM
-        auth.auth.device_id = f"bench-{self.user_id}"
+        auth.auth.device_id = self.device_id
         auth.auth.sdk_version = "parley-bench/0.1"
-        await asyncio.wait_for(self.call.write(auth), timeout)
+        if self.subscribe:
+            self.call = stub.Subscribe(gateway_pb2.SubscribeRequest(auth=auth.auth))
+        else:
+            self.call = stub.Connect()
+            await asyncio.wait_for(self.call.write(auth), timeout)
         first = await asyncio.wait_for(self.call.read(), timeout)
         if first is grpc.aio.EOF or not first.HasField("session"):
             raise ConnectionError(f"no session frame: {first!r}")
         loop = asyncio.get_running_loop()
         self.reader = loop.create_task(self._read())
-        self.writer = loop.create_task(self._write())
+        if not self.subscribe:
+            self.writer = loop.create_task(self._write())
 
     def send(self, frame: gateway_pb2.ClientFrame) -> bool:
-        if self.closed:
+        if self.closed or self.subscribe:
             return False
         self.out.put_nowait(frame)
         self.last_send = time.monotonic()

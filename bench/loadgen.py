@@ -1,6 +1,7 @@
 """A load-generator worker process: one asyncio (uvloop) loop holding many
-devices, each with its own bidirectional `GatewayService.Connect` stream over
-real gRPC, driven by commands from the coordinator (bench/pool.py)."""
+devices, each with its own bidirectional `GatewayService.Connect` stream (or
+receive-only `Subscribe` stream) over real gRPC, driven by commands from the
+coordinator (bench/pool.py)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ class Worker:
                     ch = grpc.aio.insecure_channel(self.addresses[g], options=channel_options())
                     self.channels.append(ch)
                     stubs[g].append(gateway_pb2_grpc.GatewayServiceStub(ch))
-                dev = Device(self, base + i, uid, self.tokens[uid])
+                dev = Device(self, base + i, uid, self.tokens[uid], cmd.subscribe)
                 async with sem:
                     try:
                         await dev.open(stubs[g][k], timeout=60.0)
@@ -170,17 +171,28 @@ class Worker:
         return p.Connected(self.wid, connected, dict(failed), t1 - t0, t2 - t1)
 
     async def _ping_loop(self) -> None:
-        """Keeps idle streams alive: a ping on any stream quiet for 20 s."""
+        """Keeps idle streams alive: a ping on any stream quiet for 20 s (a
+        Heartbeat call for a Subscribe stream)."""
         n = 0
         while True:
             await asyncio.sleep(5.0)
             cutoff = time.monotonic() - 20.0
             for dev in list(self.devices.values()):
-                if not dev.closed and dev.last_send < cutoff:
+                if dev.subscribe and not dev.closed and dev.last_send < cutoff:
+                    dev.last_send = time.monotonic()
+                    asyncio.get_running_loop().create_task(self._heartbeat(dev))
+                elif not dev.closed and dev.last_send < cutoff:
                     n += 1
                     frame = gateway_pb2.ClientFrame(request_id=f"p{n}")
                     frame.ping.client_time_ms = time.time_ns() // 1_000_000
                     dev.send(frame)
+
+    @staticmethod
+    async def _heartbeat(dev: Device) -> None:
+        assert dev.stub is not None
+        req = gateway_pb2.HeartbeatRequest(device_id=dev.device_id)
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            await dev.stub.Heartbeat(req, metadata=bearer(dev.token))
 
     # -- frames -----------------------------------------------------------
 

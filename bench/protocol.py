@@ -40,6 +40,8 @@ class Connect:
     gateways: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     open_streams: bool = True
+    # Open GatewayService.Subscribe (the browser's receive-only stream) instead of Connect.
+    subscribe: bool = False
     streams_per_channel: int = 100
     concurrency: int = 200
     token_concurrency: int = 64

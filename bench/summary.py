@@ -49,6 +49,9 @@ def _headline(res: ScenarioResult) -> dict[str, Any]:
         return out
     if res.scenario == "connections":
         return {k: f.get(k) for k in ("connections", "connected", "kb_per_stream")}
+    if res.scenario == "subscribe":
+        keys = ("kb_per_stream_by_transport", "push_p50_ms", "push_p99_ms", "target_rate")
+        return {k: f.get(k) for k in keys}
     if res.scenario == "unary":
         return {
             "send_msgs_per_s": f.get("msgs_per_s"),

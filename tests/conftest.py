@@ -78,7 +78,7 @@ async def api(server: ServerProcess) -> AsyncIterator[Api]:
 
 # `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
 # Tests on the shared engines create and drop the same databases, streams and
-# keys, and the TypeScript tests build in one node_modules: each such family
+# keys, and the TypeScript and browser tests build in one node_modules: each such family
 # runs on one worker, in order; everything else (each test with servers of
 # its own on free ports) is spread over both.
 ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_client"})
@@ -92,5 +92,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         kotlin = item.nodeid.startswith("tests/clients/test_kotlin.py")
         if names & ENGINE_FIXTURES or item.get_closest_marker("cluster") or kotlin:
             item.add_marker(pytest.mark.xdist_group("engines"))
-        elif item.nodeid.startswith(("tests/clients/test_ts.py", "tests/clients/test_console.py")):
+        elif item.nodeid.startswith(
+            (
+                "tests/clients/test_ts.py",
+                "tests/clients/test_browser.py",
+                "tests/clients/test_console.py",
+                "tests/web/test_node.py",
+            )
+        ):
             item.add_marker(pytest.mark.xdist_group("node"))

@@ -362,11 +362,29 @@ async def pull_all(
     return out
 
 
+async def flood(api: Api, token: str, recv_id: str, n: int = 200, size: int = 30_000) -> None:
+    """Unary sends of large texts: far more than a stream that stops reading
+    can hold in its send queue plus what HTTP/2 flow control lets through."""
+    text = "z" * size
+    for i in range(n):
+        req = msg_pb2.SendMessageRequest()
+        req.message.client_msg_id = f"flood-{i}"
+        req.message.session_type = ST.SESSION_TYPE_SINGLE
+        req.message.recv_id = recv_id
+        req.message.content.text.text = text
+        await api.msg.SendMessage(req, metadata=bearer(token))
+
+
 def error_reason(err: grpc.aio.AioRpcError) -> str:
     """The ErrorInfo reason carried in a failed call's status details."""
+    return trailer_reason(err.trailing_metadata())
+
+
+def trailer_reason(trailers: Any) -> str:
+    """The ErrorInfo reason in a call's trailers (a closed `Device`'s `trailers`)."""
     from google.rpc import error_details_pb2, status_pb2
 
-    for key, value in err.trailing_metadata() or ():
+    for key, value in trailers or ():
         if key == "grpc-status-details-bin":
             status = status_pb2.Status.FromString(value)
             for d in status.details:

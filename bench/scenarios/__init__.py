@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bench.context import Context
 from bench.result import ScenarioResult
-from bench.scenarios import ceiling, connections, group, one_to_one, search, unary
+from bench.scenarios import ceiling, connections, group, one_to_one, search, subscribe, unary
 
 Scenario = Callable[[Context], Awaitable[ScenarioResult]]
 
@@ -16,6 +16,7 @@ SCENARIOS: dict[str, Scenario] = {
     "one-to-one": one_to_one.run,
     "group": group.run,
     "connections": connections.run,
+    "subscribe": subscribe.run,
     "unary": unary.run,
     "search": search.run,
     "search-grown": search.run_grown,

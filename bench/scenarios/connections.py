@@ -4,28 +4,55 @@ before and after opening them gives the memory per stream."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 
-from bench.context import Context
+from bench.context import Context, Population
 from bench.result import Row, ScenarioResult
+
+
+@dataclass
+class IdleStreams:
+    """C streams opened on a server, and its resident memory around them."""
+
+    pop: Population
+    opened: list[str]
+    rss0: int | None
+    rss1: int | None
+    by0: dict[str, int | None] = field(default_factory=dict)
+    by1: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def kb_per_stream(self) -> float | None:
+        n = len(self.opened)
+        if self.rss0 is None or self.rss1 is None or not n:
+            return None
+        return (self.rss1 - self.rss0) / n
+
+
+async def open_idle(ctx: Context, count: int, subscribe: bool = False) -> IdleStreams:
+    """Registers `count` users, issues their tokens, then opens one stream
+    each (Connect, or Subscribe) with the server's RSS read before and after."""
+    pop = await ctx.register(count)
+    await ctx.connect(pop, open_streams=False, label="tokens")
+    await asyncio.sleep(1.0)
+    rss0 = ctx.server_rss_kb()
+    by0 = ctx.server_rss_by_process_kb()
+    label = "subscribe streams" if subscribe else "streams"
+    opened = await ctx.connect(pop, label=label, subscribe=subscribe)
+    await asyncio.sleep(2.0)
+    return IdleStreams(pop, opened, rss0, ctx.server_rss_kb(), by0, ctx.server_rss_by_process_kb())
 
 
 async def run(ctx: Context) -> ScenarioResult:
     prm = ctx.params
     res = ScenarioResult("connections", ctx.opts.mode)
-    pop = await ctx.register(prm.connections)
-    await ctx.connect(pop, open_streams=False, label="tokens")
-    await asyncio.sleep(1.0)
-    rss0 = ctx.server_rss_kb()
-    by0 = ctx.server_rss_by_process_kb()
-    opened = await ctx.connect(pop, label="streams")
-    await asyncio.sleep(2.0)
-    rss1 = ctx.server_rss_kb()
-    by1 = ctx.server_rss_by_process_kb()
+    idle = await open_idle(ctx, prm.connections)
+    pop, rss0, rss1, by0, by1 = idle.pop, idle.rss0, idle.rss1, idle.by0, idle.by1
     await asyncio.sleep(max(0.0, prm.hold - 2.0))
     open_, closed, reasons, gen_rss = await ctx.stream_status()
     rss2 = ctx.server_rss_kb()
-    n = len(opened)
-    kb = (rss1 - rss0) / n if rss0 is not None and rss1 is not None and n else None
+    n = len(idle.opened)
+    kb = idle.kb_per_stream
     res.figures = {
         **pop.setup_figures(),
         "connections": prm.connections,

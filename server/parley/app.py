@@ -23,6 +23,7 @@ from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
+from parley.api.gateway import GatewayUnary
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
 from parley.api.policy import PolicyInterceptor, check_covers
@@ -132,17 +133,37 @@ class App:
 
 def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> None:
     authn = Authn()
-    gw_handler = grpc.stream_stream_rpc_method_handler(
-        core.gateway.connect,
-        request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString, validator),
-        response_serializer=_passthrough,
-    )
+    gw = GatewayUnary(authn, core.gateway)
+    # The streams write frames serialized once per push; the unary calls go
+    # through the interceptors like every other service's.
+    gw_handlers = {
+        "Connect": grpc.stream_stream_rpc_method_handler(
+            core.gateway.connect,
+            request_deserializer=safe_decoder(gateway_pb2.ClientFrame.FromString, validator),
+            response_serializer=_passthrough,
+        ),
+        "Subscribe": grpc.unary_stream_rpc_method_handler(
+            core.gateway.subscribe,
+            request_deserializer=safe_decoder(gateway_pb2.SubscribeRequest.FromString, validator),
+            response_serializer=_passthrough,
+        ),
+        "Heartbeat": grpc.unary_unary_rpc_method_handler(
+            gw.Heartbeat,
+            request_deserializer=gateway_pb2.HeartbeatRequest.FromString,
+            response_serializer=gateway_pb2.HeartbeatResponse.SerializeToString,
+        ),
+        "SendTyping": grpc.unary_unary_rpc_method_handler(
+            gw.SendTyping,
+            request_deserializer=gateway_pb2.SendTypingRequest.FromString,
+            response_serializer=gateway_pb2.SendTypingResponse.SerializeToString,
+        ),
+    }
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE_NAMES[0], {"Connect": gw_handler}),)
+        (grpc.method_handlers_generic_handler(SERVICE_NAMES[0], gw_handlers),)
     )
     auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(authn, core.auth), server)
     user_pb2_grpc.add_UserServiceServicer_to_server(
-        UserServicer(authn, core.users, core.registry, core.presence, core.relations), server
+        UserServicer(authn, core.users, core.gateway.devices, core.presence, core.relations), server
     )
     relation_pb2_grpc.add_RelationServiceServicer_to_server(
         RelationServicer(authn, core.relations), server

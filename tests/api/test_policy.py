@@ -260,7 +260,7 @@ async def test_every_rpc_answers_every_caller_as_the_table_says(
     checked = 0
     for method in methods:
         if method.client_streaming or method.server_streaming:
-            continue  # Connect: test_the_stream_admits_as_the_table_says
+            continue  # Connect, Subscribe: test_the_streams_admit_as_the_table_says
         full = f"/{method.containing_service.full_name}/{method.name}"
         rule = RPCS[full]
         world = await new_world(api)
@@ -281,10 +281,15 @@ async def test_every_rpc_answers_every_caller_as_the_table_says(
             elif expected is not None and (code, reason) != expected:
                 wrong.append(f"{full} as {kind}: {code.name} {reason}, table says {expected}")
     assert not wrong, "\n".join(wrong)
-    assert checked == len(KINDS) * (len(RPCS) - 1)
+    assert checked == len(KINDS) * (len(RPCS) - len(STREAMS))
 
 
-async def open_stream(address: str, token: str) -> tuple[grpc.StatusCode, str]:
+STREAMS = ("Connect", "Subscribe")
+
+
+async def open_stream(address: str, token: str, method: str) -> tuple[grpc.StatusCode, str]:
+    """Opens the stream the way its transport authenticates: Connect's first
+    frame, or Subscribe's request (the same AuthFrame)."""
     frame = gateway_pb2.ClientFrame(request_id="auth")
     frame.auth.token = token
     frame.auth.platform = P.PLATFORM_IOS
@@ -295,7 +300,11 @@ async def open_stream(address: str, token: str) -> tuple[grpc.StatusCode, str]:
         await asyncio.sleep(5)
 
     async with grpc.aio.insecure_channel(address) as channel:
-        stream = gateway_pb2_grpc.GatewayServiceStub(channel).Connect(frames())
+        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
+        if method == "Connect":
+            stream: Any = stub.Connect(frames())
+        else:
+            stream = stub.Subscribe(gateway_pb2.SubscribeRequest(auth=frame.auth))
         try:
             first = await asyncio.wait_for(stream.read(), 10)
         except grpc.aio.AioRpcError as e:
@@ -305,14 +314,15 @@ async def open_stream(address: str, token: str) -> tuple[grpc.StatusCode, str]:
         return C.OK, ""
 
 
+@pytest.mark.parametrize("method", STREAMS)
 @pytest.mark.parametrize("kind", KINDS)
-async def test_the_stream_admits_as_the_table_says(
-    api: Api, server: ServerProcess, kind: str
+async def test_the_streams_admit_as_the_table_says(
+    api: Api, server: ServerProcess, kind: str, method: str
 ) -> None:
     callers = await new_callers(api, server)
     world = await new_world(api)
     token = token_of(kind, api, world, callers)
-    code, reason = await open_stream(server.address, token)
+    code, reason = await open_stream(server.address, token, method)
     expected = verdict(FRAMES["auth"], kind)
     assert (code, reason) == (expected or (C.OK, "")), (kind, code, reason)
 

@@ -32,32 +32,25 @@ from parley.group.v1 import group_pb2_grpc
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_one_to_one_smoke(tmp_path: Path) -> None:
-    proc = subprocess.run(
+def run_bench(results: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """`python -m bench` with `args`, short drains, no bars or plots."""
+    return subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "bench",
-            "--scenario",
-            "one-to-one",
-            "--users",
-            "20",
-            "--rate",
-            "40",
-            "--duration",
-            "2",
-            "--workers",
-            "2",
-            "--drain-cap",
-            "10",
-            "--results",
-            str(tmp_path),
-            "--no-progress",
-            "--no-plot",
+            *(sys.executable, "-m", "bench", *args),
+            *("--drain-cap", "10", "--results", str(results), "--no-progress", "--no-plot"),
         ],
         cwd=REPO,
         capture_output=True,
         text=True,
+        timeout=timeout,
+    )
+
+
+def test_one_to_one_smoke(tmp_path: Path) -> None:
+    proc = run_bench(
+        tmp_path,
+        *("--scenario", "one-to-one", "--users", "20", "--rate", "40", "--duration", "2"),
+        *("--workers", "2"),
         timeout=55,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -78,36 +71,37 @@ def test_one_to_one_smoke(tmp_path: Path) -> None:
     assert "one-to-one" in proc.stdout  # the table
 
 
+def test_subscribe_smoke(tmp_path: Path) -> None:
+    """The browser's Subscribe stream beside the bidi stream: memory per idle
+    stream and push latency of each, every message accounted for."""
+    proc = run_bench(
+        tmp_path,
+        *("--scenario", "subscribe", "--connections", "100", "--subscribe-users", "20"),
+        *("--subscribe-rate", "20", "--duration", "2"),
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((tmp_path / "subscribe-embedded.json").read_text())
+    assert not [k for k in REQUIRED_KEYS if k not in data]
+    for transport in ("connect", "subscribe"):
+        push = data["push_by_transport"][transport]
+        assert push["sent"] == 40 and push["delivered"] == push["acked"] == 40, push
+        assert push["lost"] == push["duplicated"] == 0
+        assert push["p99_ms"] >= push["p50_ms"] > 0
+        assert data["kb_per_stream_by_transport"][transport] is not None
+    assert data["p99_ms"] == data["push_p99_ms"]["subscribe"]
+    assert "push via subscribe" in proc.stdout and "idle subscribe" in proc.stdout
+
+
 @pytest.mark.cluster
 def test_cluster_mode_runs_a_local_cluster(tmp_path: Path) -> None:
     """`--mode cluster` starts two gateways and two workers on the engines,
     spreads the pairs over the gateways (every message crosses them), sums
     CPU and memory over the processes and drops its namespaces afterwards."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--mode",
-            "cluster",
-            "--scenario",
-            "one-to-one",
-            "--users",
-            "20",
-            "--rate",
-            "40",
-            "--duration",
-            "2",
-            "--drain-cap",
-            "10",
-            "--results",
-            str(tmp_path),
-            "--no-progress",
-            "--no-plot",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    proc = run_bench(
+        tmp_path,
+        *("--mode", "cluster", "--scenario", "one-to-one", "--users", "20", "--rate", "40"),
+        *("--duration", "2"),
         timeout=90,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -10,7 +10,16 @@ import pytest
 
 from parley.common.v1 import common_pb2
 from parley.gateway.v1 import gateway_pb2, gateway_pb2_grpc
-from tests.harness import Api, Device, P, ServerProcess, bearer, error_reason, new_user_id
+from tests.harness import (
+    Api,
+    Device,
+    P,
+    ServerProcess,
+    bearer,
+    error_reason,
+    flood,
+    new_user_id,
+)
 
 
 async def _user(api: Api, platform: int = P.PLATFORM_IOS) -> tuple[str, str]:
@@ -305,18 +314,8 @@ async def test_slow_consumer_is_closed_not_buffered(fresh_server: ServerProcess)
         auth.auth.device_id = "slow"
         await out.put(auth)
         await call.read()
-        # Unary sends from the other user fill the slow stream's queue far past
-        # 8 frames plus what HTTP/2 flow control lets through.
-        from parley.msg.v1 import msg_pb2
-
-        text = "z" * 30_000
-        for i in range(200):
-            req = msg_pb2.SendMessageRequest()
-            req.message.client_msg_id = f"flood-{i}"
-            req.message.session_type = 1
-            req.message.recv_id = b
-            req.message.content.text.text = text
-            await api.msg.SendMessage(req, metadata=bearer(ta))
+        # Unary sends from the other user fill the slow stream's queue far past 8 frames.
+        await flood(api, ta, b)
         # Now read: what was buffered arrives, then the close status.
         with pytest.raises(grpc.aio.AioRpcError) as info:
             while True:

@@ -33,6 +33,11 @@ T = Target
 
 RPCS: dict[str, Rule] = {
     "/parley.gateway.v1.GatewayService/Connect": Rule(_N, T.OWN),  # the auth frame: FRAMES
+    # Its request's auth frame, as Connect's (FRAMES["auth"]).
+    "/parley.gateway.v1.GatewayService/Subscribe": Rule(_N, T.OWN),
+    # The caller's own device's stream.
+    "/parley.gateway.v1.GatewayService/Heartbeat": Rule(_U, T.OWN),
+    "/parley.gateway.v1.GatewayService/SendTyping": Rule(_U, T.CONVERSATION, Action.TYPING),
     "/parley.auth.v1.AuthService/GetAdminToken": Rule(_N, T.OWN),
     "/parley.auth.v1.AuthService/IssueUserToken": Rule(_A, T.ANY_USER),
     "/parley.auth.v1.AuthService/ParseToken": Rule(_A, T.OWN_TOKEN),

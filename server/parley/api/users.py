@@ -4,8 +4,8 @@ from parley.api.base import Authn, Ctx, page_bounds, page_response, rpc
 from parley.domain.relations import Relations
 from parley.domain.users import Users, user_info
 from parley.errors import invalid
+from parley.realtime.devices import Devices
 from parley.realtime.presence import Presence
-from parley.realtime.registry import Registry
 from parley.user.v1 import user_pb2, user_pb2_grpc
 
 
@@ -14,13 +14,13 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self,
         authn: Authn,
         users: Users,
-        registry: Registry,
+        devices: Devices,
         presence: Presence,
         relations: Relations | None = None,
     ) -> None:
         self.authn = authn
         self.users = users
-        self.registry = registry
+        self.devices = devices
         self.presence = presence
         self.relations = relations
 
@@ -83,17 +83,13 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self, request: user_pb2.SubscribeOnlineStatusRequest, context: Ctx
     ) -> user_pb2.SubscribeOnlineStatusResponse:
         ident = self.authn.caller(context)
-        session = next(
-            (
-                s
-                for s in self.registry.sessions_of(ident.user_id)
-                if s.device_id == request.device_id
-            ),
-            None,
+        # The device's stream may sit on another node of a cluster.
+        await self.devices.watch(
+            ident.user_id,
+            request.device_id,
+            request.subscribe_user_ids,
+            request.unsubscribe_user_ids,
         )
-        if session is None:
-            raise invalid("no open stream for device_id")
-        self.registry.watch(session, request.subscribe_user_ids, request.unsubscribe_user_ids)
         return user_pb2.SubscribeOnlineStatusResponse(
             statuses=await self.presence.statuses(request.subscribe_user_ids)
         )

@@ -86,6 +86,7 @@ RULES: dict[str, Rule] = {
     "parley.gateway.v1.ClientFrame.request_id": Rule(chars=64),
     "parley.gateway.v1.AuthFrame.device_id": Rule(chars=128),
     "parley.user.v1.SubscribeOnlineStatusRequest.device_id": Rule(chars=128),
+    "parley.gateway.v1.HeartbeatRequest.device_id": Rule(chars=128),
     "parley.auth.v1.GetAdminTokenRequest.admin_id": Rule(chars=64),
 }
 

@@ -28,6 +28,12 @@ RELATIONS_CHANGED = "relations.changed"
 GROUP_CHANGED = "group.changed"
 # A user's first stream opened on a node, or the last closed: {"user_id"}.
 PRESENCE_CHANGED = "presence.changed"
+# A device's stream, wherever it is, saw a heartbeat (answered: 1 when held):
+# {"user_id", "device_id"}.
+SESSION_TOUCH = "session.touch"
+# A device's stream watches (and stops watching) users' presence (answered: 1
+# when held): {"user_id", "device_id", "subscribe", "unsubscribe"}.
+PRESENCE_WATCH = "presence.watch"
 # How many streams, and users with a stream, a node holds (answered): {}.
 COUNT_STREAMS = "count.streams"
 COUNT_USERS = "count.users"

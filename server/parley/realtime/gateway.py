@@ -1,5 +1,8 @@
-"""The bidirectional stream: authenticate, dispatch client frames, write the
-session's queue, close with a reason."""
+"""The device's session and its two transports: `Connect` (the bidirectional
+stream: authenticate, dispatch client frames) and `Subscribe` (a server
+stream for browsers, whose client acts through unary calls). Both write the
+session's queue and close with a reason; the registry, kicks, the idle sweep,
+the slow-consumer close and shutdown see one kind of session."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from parley.domain.tokens import Identity, TokenService
 from parley.errors import ParleyError, R, Rejected, exhausted, invalid, unauthenticated, unavailable
 from parley.gateway.v1 import gateway_pb2
 from parley.log.versions import VersionClock
+from parley.realtime.devices import Devices
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
 from parley.realtime.sessions import CLOSE, Session, TokenBucket
@@ -84,6 +88,7 @@ class Gateway:
         self._inflight = asyncio.Semaphore(settings.limits.max_inflight_sends)
         self.frames_in = 0
         self.peers = peers
+        self.devices = Devices(registry, peers)
         peers.on(TOKEN_REVOKED, lambda d: self.close_token(str(d["jti"])))
         peers.on(STREAMS_CLOSE, self._peer_close)
         peers.on(SESSION_OPENED, self._peer_session)
@@ -188,18 +193,46 @@ class Gateway:
         old.close(unavailable(R.ERROR_REASON_KICKED, "replaced by a new stream of this device"))
         self.registry.remove(old)
 
-    # -- the stream -------------------------------------------------------
+    # -- the transports ---------------------------------------------------
 
     async def connect(self, request_iterator: Any, context: Ctx) -> None:
-        if not self.accepting:
-            err = unavailable(R.ERROR_REASON_SHUTTING_DOWN, "server shutting down")
-            await context.abort_with_status(err.to_status())
+        """The bidirectional stream: frames in, frames out."""
+        await self._refuse_when_closing(context)
         try:
             session = await self._authenticate(context)
         except ParleyError as e:
             await context.abort_with_status(e.to_status())
             return
         reader = asyncio.get_running_loop().create_task(self._read(session, context))
+        await self._write(session, context, reader)
+
+    async def subscribe(self, request: Any, context: Ctx) -> None:
+        """The server stream: the request authenticates it, frames out; the
+        client's sends, reads, typing and heartbeats come as unary calls."""
+        await self._refuse_when_closing(context)
+        try:
+            if isinstance(request, Rejected):
+                raise request.error
+            if not isinstance(request, gateway_pb2.SubscribeRequest):
+                raise invalid("request could not be decoded")
+            if not request.HasField("auth"):
+                raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "auth is required")
+            session = await self._open(request.auth, "", context)
+        except ParleyError as e:
+            await context.abort_with_status(e.to_status())
+            return
+        await self._write(session, context, None)
+
+    async def _refuse_when_closing(self, context: Ctx) -> None:
+        if not self.accepting:
+            err = unavailable(R.ERROR_REASON_SHUTTING_DOWN, "server shutting down")
+            await context.abort_with_status(err.to_status())
+
+    async def _write(
+        self, session: Session, context: Ctx, reader: asyncio.Task[None] | None
+    ) -> None:
+        """Writes the session's queue until it closes, then ends the call
+        with the close status (either transport)."""
         me = asyncio.current_task()
         session.writer = me
         try:
@@ -222,7 +255,8 @@ class Gateway:
             log.debug("stream write failed", exc_info=True)
         finally:
             session.writer = None
-            reader.cancel()
+            if reader is not None:
+                reader.cancel()
             session.closed = True
             self.registry.remove(session)
         if session.close_error is not None:
@@ -240,7 +274,12 @@ class Gateway:
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "stream ended before auth")
         if first.WhichOneof("body") != "auth":
             raise unauthenticated(R.ERROR_REASON_AUTH_REQUIRED, "the first frame must be auth")
-        auth = first.auth
+        return await self._open(first.auth, first.request_id, context)
+
+    async def _open(self, auth: gateway_pb2.AuthFrame, request_id: str, context: Ctx) -> Session:
+        """Admits the device, registers its session (the multi-login policy
+        here and on the peers) and writes the SessionFrame."""
+        limits = self.settings.limits
         ident = self.admission.admit(auth.token, FRAMES["auth"].caller)
         if auth.platform != ident.platform:
             raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "platform does not match the token")
@@ -270,7 +309,7 @@ class Gateway:
             "connect_ms": session.connect_ms,
         }
         self.peers.tell(SESSION_OPENED, opened)
-        hello = gateway_pb2.ServerFrame(request_id=first.request_id)
+        hello = gateway_pb2.ServerFrame(request_id=request_id)
         hello.session.server_time_ms = now_ms()
         hello.session.user_id = ident.user_id
         hello.session.platform = ident.platform  # type: ignore[assignment]
@@ -343,7 +382,8 @@ class Gateway:
                     session.user_id, da.conversation_id, da.delivered_seq
                 )
             elif kind == "typing":
-                await self._typing(session, frame.typing)
+                tf = frame.typing
+                await self.typing(session.user_id, tf.conversation_id, tf.typing)
             elif kind == "subscribe_presence":
                 sp = frame.subscribe_presence
                 self.registry.watch(session, sp.subscribe_user_ids, sp.unsubscribe_user_ids)
@@ -404,14 +444,15 @@ class Gateway:
         out.mark_read_result.unread_count = unread
         session.send(out.SerializeToString())
 
-    async def _typing(self, session: Session, typing: gateway_pb2.TypingFrame) -> None:
+    async def typing(self, user_id: str, conversation_id: str, typing: bool) -> None:
+        """Relays a typing indicator (a frame of Connect, a unary call beside Subscribe)."""
         access = self.read_state.access
-        ref = (await access.admit(Action.TYPING, typing.conversation_id, session.user_id)).ref
+        ref = (await access.admit(Action.TYPING, conversation_id, user_id)).ref
         out = gateway_pb2.ServerFrame()
-        out.typing.conversation_id = typing.conversation_id
-        out.typing.user_id = session.user_id
-        out.typing.typing = typing.typing
-        targets = [u for u in await access.recipients(ref) if u != session.user_id]
+        out.typing.conversation_id = conversation_id
+        out.typing.user_id = user_id
+        out.typing.typing = typing
+        targets = [u for u in await access.recipients(ref) if u != user_id]
         # The log's pusher: typing reaches the members' streams on every node.
         self.read_state.log.pusher.push(targets, out)
 

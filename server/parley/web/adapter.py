@@ -12,11 +12,9 @@ methods answer UNIMPLEMENTED (a browser cannot stream a request body)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +28,10 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
+from parley.api.base import internal_error
 from parley.errors import ParleyError, R, invalid
 from parley.web.context import WebContext, connect_error, metadata_of
+from parley.web.streams import OpenStreams
 
 log = logging.getLogger("parley.web")
 
@@ -42,16 +42,20 @@ class HandlerTable:
 
     def __init__(self) -> None:
         self.handlers: list[grpc.GenericRpcHandler] = []
+        self.registered: list[tuple[str, Mapping[str, Any]]] = []
 
     def add_generic_rpc_handlers(self, handlers: Iterable[grpc.GenericRpcHandler]) -> None:
         self.handlers.extend(handlers)
 
     def add_registered_method_handlers(self, service: str, handlers: Mapping[str, Any]) -> None:
-        # The same handlers also come through add_generic_rpc_handlers.
-        pass
+        # The same handlers as the generic ones, which the web looks up; gRPC
+        # matches registered methods in its core, before any Python runs.
+        self.registered.append((service, handlers))
 
     def install(self, server: grpc.aio.Server) -> None:
         server.add_generic_rpc_handlers(tuple(self.handlers))
+        for service, handlers in self.registered:
+            server.add_registered_method_handlers(service, handlers)
 
     def find(self, details: grpc.HandlerCallDetails) -> Any:
         for generic in self.handlers:
@@ -121,8 +125,16 @@ Interceptors = Sequence[grpc.aio.ServerInterceptor]
 class _Calls:
     """Runs one method's handler, found per call as gRPC finds it."""
 
-    def __init__(self, path: str, output: type[Message], table: HandlerTable, chain: Interceptors):
+    def __init__(
+        self,
+        path: str,
+        output: type[Message],
+        table: HandlerTable,
+        chain: Interceptors,
+        streams: OpenStreams,
+    ) -> None:
         self.path, self.output, self.table, self.chain = path, output, table, chain
+        self.streams = streams
 
     async def _handler(self, metadata: Sequence[tuple[str, str | bytes]]) -> Any:
         details = _CallDetails(self.path, metadata)
@@ -136,6 +148,11 @@ class _Calls:
         if handler is None:
             raise ConnectError(Code.UNIMPLEMENTED, f"{self.path} is not served")
         return handler
+
+    def _unexpected(self) -> ConnectError:
+        # As the servicers' rpc wrapper does on the gRPC port: logged, INTERNAL with its reason.
+        log.exception("unhandled error in %s over the web", self.path)
+        return _as_connect(internal_error())
 
     def _encoded(self, handler: Any, response: Any) -> Encoded:
         data = handler.response_serializer(response) if handler.response_serializer else response
@@ -154,6 +171,10 @@ class _Calls:
             return self._encoded(handler, response)
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
 
@@ -164,47 +185,21 @@ class _Calls:
         handler = await self._handler(metadata)
         context = WebContext(request, metadata)
         decode = handler.request_deserializer
-        behavior = handler.unary_stream
         try:
-            produced = behavior(decode(body) if decode else body, context)
-            if inspect.isasyncgen(produced):
-                async for item in produced:
-                    yield self._encoded(handler, item)
-            else:
-                async for item in _written(produced, context):
-                    yield self._encoded(handler, item)
+            produced = handler.unary_stream(decode(body) if decode else body, context)
+            async for item in self.streams.relay(produced, context):
+                yield self._encoded(handler, item)
             if context.code() not in (None, grpc.StatusCode.OK):
                 raise context.error()
             context.copy_trailers()
         except grpc.aio.AbortError:
             raise context.error() from None
+        except ConnectError:
+            raise
+        except Exception:
+            raise self._unexpected() from None
         finally:
             context.finish()
-
-
-async def _written(run: Awaitable[Any], context: WebContext) -> AsyncIterator[Any]:
-    """The responses of a handler that calls `context.write` instead of yielding."""
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
-    done = object()
-
-    async def write(item: Any) -> None:
-        await queue.put(item)
-
-    context.write = write  # type: ignore[attr-defined]
-
-    async def drive() -> None:
-        try:
-            await run
-        finally:
-            await queue.put(done)
-
-    task = asyncio.create_task(drive())
-    try:
-        while (item := await queue.get()) is not done:
-            yield item
-        await task  # its abort or failure, if any
-    finally:
-        task.cancel()
 
 
 def _streaming_request_refused() -> ConnectError:
@@ -235,7 +230,7 @@ _STREAM_TYPES = {
 
 
 def _endpoint(
-    method: MethodDescriptor, table: HandlerTable, chain: Interceptors
+    method: MethodDescriptor, table: HandlerTable, chain: Interceptors, streams: OpenStreams
 ) -> Endpoint[Any, Any]:
     info: MethodInfo[Any, Any] = MethodInfo(
         name=method.name,
@@ -246,7 +241,7 @@ def _endpoint(
         stream_type=_STREAM_TYPES[method.client_streaming, method.server_streaming],
     )
     path = f"/{info.service_name}/{info.name}"
-    calls = _Calls(path, info.output, table, chain)
+    calls = _Calls(path, info.output, table, chain, streams)
     if method.client_streaming:
         if method.server_streaming:
             return Endpoint.bidi_stream(info, _refuse_bidi)
@@ -256,13 +251,15 @@ def _endpoint(
     return Endpoint.unary(info, calls.unary)
 
 
-def endpoints(services: Iterable[str], table: HandlerTable, chain: Interceptors) -> dict[str, Any]:
+def endpoints(
+    services: Iterable[str], table: HandlerTable, chain: Interceptors, streams: OpenStreams
+) -> dict[str, Any]:
     """Every method of the named services, by its URL path."""
     pool = descriptor_pool.Default()
     out: dict[str, Any] = {}
     for name in services:
         for method in pool.FindServiceByName(name).methods:
-            out[f"/{name}/{method.name}"] = _endpoint(method, table, chain)
+            out[f"/{name}/{method.name}"] = _endpoint(method, table, chain, streams)
     return out
 
 

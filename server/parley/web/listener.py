@@ -28,10 +28,12 @@ from parley.config import Settings
 from parley.config.settings import TlsSettings
 from parley.tls import TlsConfigError, is_loopback, load
 from parley.web.cors import ASGIApp
+from parley.web.streams import OpenStreams
 
 log = logging.getLogger("parley.web")
 _HYPERCORN_LOG = logging.getLogger("parley.web.http")
 _HYPERCORN_LOG.setLevel(logging.WARNING)
+_LAST_WORDS_SECONDS = 1.0
 
 
 def _stamp(cfg: TlsSettings) -> tuple[tuple[int, int, int], ...]:
@@ -88,11 +90,14 @@ class WebCertificates:
 
 
 class WebListener:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, streams: OpenStreams) -> None:
         self.settings = settings
+        self.streams = streams
         self.config = Config()
         self.config.bind = [settings.web.listen]
-        self.config.graceful_timeout = settings.grace_seconds
+        # Past the grace period the streams still open are ended (stop), and
+        # get this long to write their status before hypercorn cuts them.
+        self.config.graceful_timeout = settings.grace_seconds + _LAST_WORDS_SECONDS
         self.config.accesslog = None
         # Its errors in Parley's log (format, level); its "Running on" line is announce()'s.
         self.config.errorlog = _HYPERCORN_LOG
@@ -142,8 +147,13 @@ class WebListener:
         return self.port
 
     async def stop(self) -> None:
-        """No new connections; open calls get the grace period, as on the gRPC port."""
+        """No new connections; open calls get the grace period, as on the gRPC
+        port, then the streams still open end with UNAVAILABLE."""
         self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._task is None:
+            return
+        done, _ = await asyncio.wait({self._task}, timeout=self.settings.grace_seconds)
+        if not done:
+            self.streams.close_all()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

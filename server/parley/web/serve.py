@@ -13,6 +13,7 @@ from parley.web.adapter import HandlerTable, WebApplication, endpoints
 from parley.web.cors import ASGIApp, Cors
 from parley.web.listener import WebListener
 from parley.web.static import StaticConsole
+from parley.web.streams import OpenStreams
 
 
 async def web_listener(
@@ -26,14 +27,15 @@ async def web_listener(
         return None
     limits = settings.limits
     # The gRPC port's receive limit, so an over-size request is refused alike.
+    streams = OpenStreams()
     app = WebApplication(
-        endpoints(services, handlers, interceptors),
+        endpoints(services, handlers, interceptors, streams),
         max(limits.max_transport_bytes, limits.max_frame_bytes),
     )
     served: ASGIApp = Cors(app, settings.web.cors_allowed_origins)
     if settings.web.console_path:
         served = StaticConsole(served, settings.web.console_path, settings.web.console_dir)
-    listener = WebListener(served, settings)
+    listener = WebListener(served, settings, streams)
     port = await listener.start()
     host = settings.web.listen.rsplit(":", 1)[0]
     announce(f"web (Connect, gRPC-Web) on {listener.scheme}://{host}:{port}")

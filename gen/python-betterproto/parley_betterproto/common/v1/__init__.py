@@ -233,6 +233,13 @@ class ErrorReason(betterproto.Enum):
     The user cannot be added to their own friend list, group owner cannot quit, and similar self-targeted actions.
     """
 
+    SESSION_NOT_FOUND = 45
+    """
+    No open realtime stream (Subscribe or Connect) of the caller's device on
+     any node: it was never opened, or it closed (idle timeout, kick). Open
+     GatewayService.Subscribe again, then retry.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class PageRequest(betterproto.Message):

@@ -30,6 +30,57 @@ if TYPE_CHECKING:
 
 
 @dataclass(eq=False, repr=False)
+class SubscribeRequest(betterproto.Message):
+    """Request of GatewayService.Subscribe."""
+
+    auth: "AuthFrame" = betterproto.message_field(1)
+    """
+    As Connect's first frame: token, platform, device_id, sdk_version.
+     `listen_only` is ignored: the stream is receive-only, kept open by
+     GatewayService.Heartbeat.
+    """
+
+
+@dataclass(eq=False, repr=False)
+class HeartbeatRequest(betterproto.Message):
+    """Request of GatewayService.Heartbeat."""
+
+    device_id: str = betterproto.string_field(1)
+    """
+    The device whose stream stays open (the caller's own, as in its AuthFrame).
+    """
+
+    client_time_ms: int = betterproto.int64_field(2)
+    """Client time, Unix milliseconds (echoed in the answer)."""
+
+
+@dataclass(eq=False, repr=False)
+class HeartbeatResponse(betterproto.Message):
+    """Response of GatewayService.Heartbeat."""
+
+    pong: "PongFrame" = betterproto.message_field(1)
+    """Echo of the request's client time and the server's time."""
+
+
+@dataclass(eq=False, repr=False)
+class SendTypingRequest(betterproto.Message):
+    """Request of GatewayService.SendTyping."""
+
+    conversation_id: str = betterproto.string_field(1)
+    """The conversation (single chats and groups)."""
+
+    typing: bool = betterproto.bool_field(2)
+    """True while typing; false when stopped."""
+
+
+@dataclass(eq=False, repr=False)
+class SendTypingResponse(betterproto.Message):
+    """Response of GatewayService.SendTyping."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
 class ClientFrame(betterproto.Message):
     """A frame from the client."""
 
@@ -403,6 +454,58 @@ class GatewayServiceStub(betterproto.ServiceStub):
         ):
             yield response
 
+    async def subscribe(
+        self,
+        subscribe_request: "SubscribeRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> AsyncIterator[ServerFrame]:
+        async for response in self._unary_stream(
+            "/parley.gateway.v1.GatewayService/Subscribe",
+            subscribe_request,
+            ServerFrame,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        ):
+            yield response
+
+    async def heartbeat(
+        self,
+        heartbeat_request: "HeartbeatRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "HeartbeatResponse":
+        return await self._unary_unary(
+            "/parley.gateway.v1.GatewayService/Heartbeat",
+            heartbeat_request,
+            HeartbeatResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def send_typing(
+        self,
+        send_typing_request: "SendTypingRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "SendTypingResponse":
+        return await self._unary_unary(
+            "/parley.gateway.v1.GatewayService/SendTyping",
+            send_typing_request,
+            SendTypingResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class GatewayServiceBase(ServiceBase):
 
@@ -411,6 +514,22 @@ class GatewayServiceBase(ServiceBase):
     ) -> AsyncIterator[ServerFrame]:
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
         yield ServerFrame()
+
+    async def subscribe(
+        self, subscribe_request: "SubscribeRequest"
+    ) -> AsyncIterator[ServerFrame]:
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+        yield ServerFrame()
+
+    async def heartbeat(
+        self, heartbeat_request: "HeartbeatRequest"
+    ) -> "HeartbeatResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def send_typing(
+        self, send_typing_request: "SendTypingRequest"
+    ) -> "SendTypingResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
     async def __rpc_connect(
         self, stream: "grpclib.server.Stream[ClientFrame, ServerFrame]"
@@ -422,6 +541,30 @@ class GatewayServiceBase(ServiceBase):
             request,
         )
 
+    async def __rpc_subscribe(
+        self, stream: "grpclib.server.Stream[SubscribeRequest, ServerFrame]"
+    ) -> None:
+        request = await stream.recv_message()
+        await self._call_rpc_handler_server_stream(
+            self.subscribe,
+            stream,
+            request,
+        )
+
+    async def __rpc_heartbeat(
+        self, stream: "grpclib.server.Stream[HeartbeatRequest, HeartbeatResponse]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.heartbeat(request)
+        await stream.send_message(response)
+
+    async def __rpc_send_typing(
+        self, stream: "grpclib.server.Stream[SendTypingRequest, SendTypingResponse]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.send_typing(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/parley.gateway.v1.GatewayService/Connect": grpclib.const.Handler(
@@ -429,5 +572,23 @@ class GatewayServiceBase(ServiceBase):
                 grpclib.const.Cardinality.STREAM_STREAM,
                 ClientFrame,
                 ServerFrame,
+            ),
+            "/parley.gateway.v1.GatewayService/Subscribe": grpclib.const.Handler(
+                self.__rpc_subscribe,
+                grpclib.const.Cardinality.UNARY_STREAM,
+                SubscribeRequest,
+                ServerFrame,
+            ),
+            "/parley.gateway.v1.GatewayService/Heartbeat": grpclib.const.Handler(
+                self.__rpc_heartbeat,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                HeartbeatRequest,
+                HeartbeatResponse,
+            ),
+            "/parley.gateway.v1.GatewayService/SendTyping": grpclib.const.Handler(
+                self.__rpc_send_typing,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                SendTypingRequest,
+                SendTypingResponse,
             ),
         }

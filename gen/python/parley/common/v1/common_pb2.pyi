@@ -78,6 +78,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_UNIMPLEMENTED: _ClassVar[ErrorReason]
     ERROR_REASON_FAILED_PRECONDITION: _ClassVar[ErrorReason]
     ERROR_REASON_SELF_TARGET: _ClassVar[ErrorReason]
+    ERROR_REASON_SESSION_NOT_FOUND: _ClassVar[ErrorReason]
 PLATFORM_UNSPECIFIED: Platform
 PLATFORM_IOS: Platform
 PLATFORM_ANDROID: Platform
@@ -140,6 +141,7 @@ ERROR_REASON_PERMISSION_DENIED: ErrorReason
 ERROR_REASON_UNIMPLEMENTED: ErrorReason
 ERROR_REASON_FAILED_PRECONDITION: ErrorReason
 ERROR_REASON_SELF_TARGET: ErrorReason
+ERROR_REASON_SESSION_NOT_FOUND: ErrorReason
 
 class PageRequest(_message.Message):
     __slots__ = ("page_token", "page_size")

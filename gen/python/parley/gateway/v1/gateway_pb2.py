@@ -27,7 +27,7 @@ from parley.msg.v1 import message_pb2 as parley_dot_msg_dot_v1_dot_message__pb2
 from parley.user.v1 import user_pb2 as parley_dot_user_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fparley/gateway/v1/gateway.proto\x12\x11parley.gateway.v1\x1a\x1dparley/common/v1/common.proto\x1a\x1bparley/msg/v1/message.proto\x1a\x19parley/user/v1/user.proto\"\xa2\x03\n\x0b\x43lientFrame\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x04\x61uth\x18\n \x01(\x0b\x32\x1c.parley.gateway.v1.AuthFrameH\x00\x12,\n\x04send\x18\x0b \x01(\x0b\x32\x1c.parley.gateway.v1.SendFrameH\x00\x12\x35\n\tmark_read\x18\x0c \x01(\x0b\x32 .parley.gateway.v1.MarkReadFrameH\x00\x12\x30\n\x06typing\x18\r \x01(\x0b\x32\x1e.parley.gateway.v1.TypingFrameH\x00\x12,\n\x04ping\x18\x0e \x01(\x0b\x32\x1c.parley.gateway.v1.PingFrameH\x00\x12G\n\x12subscribe_presence\x18\x0f \x01(\x0b\x32).parley.gateway.v1.SubscribePresenceFrameH\x00\x12;\n\x0c\x64\x65livery_ack\x18\x10 \x01(\x0b\x32#.parley.gateway.v1.DeliveryAckFrameH\x00\x42\x06\n\x04\x62ody\"\x85\x01\n\tAuthFrame\x12\r\n\x05token\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x11\n\tdevice_id\x18\x03 \x01(\t\x12\x13\n\x0bsdk_version\x18\x04 \x01(\t\x12\x13\n\x0blisten_only\x18\x05 \x01(\x08\"<\n\tSendFrame\x12/\n\x07message\x18\x01 \x01(\x0b\x32\x1e.parley.msg.v1.OutgoingMessage\">\n\rMarkReadFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\"6\n\x0bTypingFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06typing\x18\x02 \x01(\x08\"#\n\tPingFrame\x12\x16\n\x0e\x63lient_time_ms\x18\x01 \x01(\x03\"R\n\x16SubscribePresenceFrame\x12\x1a\n\x12subscribe_user_ids\x18\x01 \x03(\t\x12\x1c\n\x14unsubscribe_user_ids\x18\x02 \x03(\t\"B\n\x10\x44\x65liveryAckFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x15\n\rdelivered_seq\x18\x02 \x01(\x03\"\x91\x06\n\x0bServerFrame\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x32\n\x07session\x18\n \x01(\x0b\x32\x1f.parley.gateway.v1.SessionFrameH\x00\x12\x33\n\x08send_ack\x18\x0b \x01(\x0b\x32\x1f.parley.gateway.v1.SendAckFrameH\x00\x12.\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x1d.parley.gateway.v1.ErrorFrameH\x00\x12\x38\n\x07message\x18\r \x01(\x0b\x32%.parley.gateway.v1.PushedMessageFrameH\x00\x12=\n\x0cnotification\x18\x0e \x01(\x0b\x32%.parley.gateway.v1.PushedMessageFrameH\x00\x12\x30\n\x06kicked\x18\x0f \x01(\x0b\x32\x1e.parley.gateway.v1.KickedFrameH\x00\x12,\n\x04pong\x18\x10 \x01(\x0b\x32\x1c.parley.gateway.v1.PongFrameH\x00\x12\x42\n\x10mark_read_result\x18\x11 \x01(\x0b\x32&.parley.gateway.v1.MarkReadResultFrameH\x00\x12\x35\n\x06typing\x18\x12 \x01(\x0b\x32#.parley.gateway.v1.TypingEventFrameH\x00\x12\x45\n\x11presence_snapshot\x18\x13 \x01(\x0b\x32(.parley.gateway.v1.PresenceSnapshotFrameH\x00\x12\x34\n\x08presence\x18\x14 \x01(\x0b\x32 .parley.gateway.v1.PresenceFrameH\x00\x12\x37\n\nread_state\x18\x15 \x01(\x0b\x32!.parley.gateway.v1.ReadStateFrameH\x00\x12\x43\n\x10\x64\x65livery_receipt\x18\x16 \x01(\x0b\x32\'.parley.gateway.v1.DeliveryReceiptFrameH\x00\x42\x06\n\x04\x62ody\"\xf9\x01\n\x0cSessionFrame\x12\x16\n\x0eserver_time_ms\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12,\n\x08platform\x18\x03 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x11\n\tdevice_id\x18\x04 \x01(\t\x12\x1d\n\x15\x63onversations_version\x18\x05 \x01(\x03\x12\x1d\n\x15heartbeat_interval_ms\x18\x06 \x01(\x03\x12\x17\n\x0fidle_timeout_ms\x18\x07 \x01(\x03\x12\x17\n\x0fmax_frame_bytes\x18\x08 \x01(\x03\x12\x0f\n\x07node_id\x18\t \x01(\t\"3\n\x0cSendAckFrame\x12#\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x16.parley.msg.v1.SendAck\"q\n\nErrorFrame\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12-\n\x06reason\x18\x02 \x01(\x0e\x32\x1d.parley.common.v1.ErrorReason\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x15\n\rclient_msg_id\x18\x04 \x01(\t\"=\n\x12PushedMessageFrame\x12\'\n\x07message\x18\x01 \x01(\x0b\x32\x16.parley.msg.v1.Message\"m\n\x0bKickedFrame\x12-\n\x06reason\x18\x01 \x01(\x0e\x32\x1d.parley.common.v1.ErrorReason\x12/\n\x0b\x62y_platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\";\n\tPongFrame\x12\x16\n\x0e\x63lient_time_ms\x18\x01 \x01(\x03\x12\x16\n\x0eserver_time_ms\x18\x02 \x01(\x03\"Z\n\x13MarkReadResultFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\x12\x14\n\x0cunread_count\x18\x03 \x01(\x03\"L\n\x10TypingEventFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06typing\x18\x03 \x01(\x08\"G\n\x15PresenceSnapshotFrame\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"=\n\rPresenceFrame\x12,\n\x06status\x18\x01 \x01(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"U\n\x0eReadStateFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\x12\x14\n\x0cunread_count\x18\x03 \x01(\x03\"W\n\x14\x44\x65liveryReceiptFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x15\n\rdelivered_seq\x18\x03 \x01(\x03\x32_\n\x0eGatewayService\x12M\n\x07\x43onnect\x12\x1e.parley.gateway.v1.ClientFrame\x1a\x1e.parley.gateway.v1.ServerFrame(\x01\x30\x01\x42\x19\n\x15\x64\x65v.parley.gateway.v1P\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fparley/gateway/v1/gateway.proto\x12\x11parley.gateway.v1\x1a\x1dparley/common/v1/common.proto\x1a\x1bparley/msg/v1/message.proto\x1a\x19parley/user/v1/user.proto\">\n\x10SubscribeRequest\x12*\n\x04\x61uth\x18\x01 \x01(\x0b\x32\x1c.parley.gateway.v1.AuthFrame\"=\n\x10HeartbeatRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63lient_time_ms\x18\x02 \x01(\x03\"?\n\x11HeartbeatResponse\x12*\n\x04pong\x18\x01 \x01(\x0b\x32\x1c.parley.gateway.v1.PongFrame\"<\n\x11SendTypingRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06typing\x18\x02 \x01(\x08\"\x14\n\x12SendTypingResponse\"\xa2\x03\n\x0b\x43lientFrame\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12,\n\x04\x61uth\x18\n \x01(\x0b\x32\x1c.parley.gateway.v1.AuthFrameH\x00\x12,\n\x04send\x18\x0b \x01(\x0b\x32\x1c.parley.gateway.v1.SendFrameH\x00\x12\x35\n\tmark_read\x18\x0c \x01(\x0b\x32 .parley.gateway.v1.MarkReadFrameH\x00\x12\x30\n\x06typing\x18\r \x01(\x0b\x32\x1e.parley.gateway.v1.TypingFrameH\x00\x12,\n\x04ping\x18\x0e \x01(\x0b\x32\x1c.parley.gateway.v1.PingFrameH\x00\x12G\n\x12subscribe_presence\x18\x0f \x01(\x0b\x32).parley.gateway.v1.SubscribePresenceFrameH\x00\x12;\n\x0c\x64\x65livery_ack\x18\x10 \x01(\x0b\x32#.parley.gateway.v1.DeliveryAckFrameH\x00\x42\x06\n\x04\x62ody\"\x85\x01\n\tAuthFrame\x12\r\n\x05token\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x11\n\tdevice_id\x18\x03 \x01(\t\x12\x13\n\x0bsdk_version\x18\x04 \x01(\t\x12\x13\n\x0blisten_only\x18\x05 \x01(\x08\"<\n\tSendFrame\x12/\n\x07message\x18\x01 \x01(\x0b\x32\x1e.parley.msg.v1.OutgoingMessage\">\n\rMarkReadFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\"6\n\x0bTypingFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0e\n\x06typing\x18\x02 \x01(\x08\"#\n\tPingFrame\x12\x16\n\x0e\x63lient_time_ms\x18\x01 \x01(\x03\"R\n\x16SubscribePresenceFrame\x12\x1a\n\x12subscribe_user_ids\x18\x01 \x03(\t\x12\x1c\n\x14unsubscribe_user_ids\x18\x02 \x03(\t\"B\n\x10\x44\x65liveryAckFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x15\n\rdelivered_seq\x18\x02 \x01(\x03\"\x91\x06\n\x0bServerFrame\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x32\n\x07session\x18\n \x01(\x0b\x32\x1f.parley.gateway.v1.SessionFrameH\x00\x12\x33\n\x08send_ack\x18\x0b \x01(\x0b\x32\x1f.parley.gateway.v1.SendAckFrameH\x00\x12.\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x1d.parley.gateway.v1.ErrorFrameH\x00\x12\x38\n\x07message\x18\r \x01(\x0b\x32%.parley.gateway.v1.PushedMessageFrameH\x00\x12=\n\x0cnotification\x18\x0e \x01(\x0b\x32%.parley.gateway.v1.PushedMessageFrameH\x00\x12\x30\n\x06kicked\x18\x0f \x01(\x0b\x32\x1e.parley.gateway.v1.KickedFrameH\x00\x12,\n\x04pong\x18\x10 \x01(\x0b\x32\x1c.parley.gateway.v1.PongFrameH\x00\x12\x42\n\x10mark_read_result\x18\x11 \x01(\x0b\x32&.parley.gateway.v1.MarkReadResultFrameH\x00\x12\x35\n\x06typing\x18\x12 \x01(\x0b\x32#.parley.gateway.v1.TypingEventFrameH\x00\x12\x45\n\x11presence_snapshot\x18\x13 \x01(\x0b\x32(.parley.gateway.v1.PresenceSnapshotFrameH\x00\x12\x34\n\x08presence\x18\x14 \x01(\x0b\x32 .parley.gateway.v1.PresenceFrameH\x00\x12\x37\n\nread_state\x18\x15 \x01(\x0b\x32!.parley.gateway.v1.ReadStateFrameH\x00\x12\x43\n\x10\x64\x65livery_receipt\x18\x16 \x01(\x0b\x32\'.parley.gateway.v1.DeliveryReceiptFrameH\x00\x42\x06\n\x04\x62ody\"\xf9\x01\n\x0cSessionFrame\x12\x16\n\x0eserver_time_ms\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12,\n\x08platform\x18\x03 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x11\n\tdevice_id\x18\x04 \x01(\t\x12\x1d\n\x15\x63onversations_version\x18\x05 \x01(\x03\x12\x1d\n\x15heartbeat_interval_ms\x18\x06 \x01(\x03\x12\x17\n\x0fidle_timeout_ms\x18\x07 \x01(\x03\x12\x17\n\x0fmax_frame_bytes\x18\x08 \x01(\x03\x12\x0f\n\x07node_id\x18\t \x01(\t\"3\n\x0cSendAckFrame\x12#\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x16.parley.msg.v1.SendAck\"q\n\nErrorFrame\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12-\n\x06reason\x18\x02 \x01(\x0e\x32\x1d.parley.common.v1.ErrorReason\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x15\n\rclient_msg_id\x18\x04 \x01(\t\"=\n\x12PushedMessageFrame\x12\'\n\x07message\x18\x01 \x01(\x0b\x32\x16.parley.msg.v1.Message\"m\n\x0bKickedFrame\x12-\n\x06reason\x18\x01 \x01(\x0e\x32\x1d.parley.common.v1.ErrorReason\x12/\n\x0b\x62y_platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\";\n\tPongFrame\x12\x16\n\x0e\x63lient_time_ms\x18\x01 \x01(\x03\x12\x16\n\x0eserver_time_ms\x18\x02 \x01(\x03\"Z\n\x13MarkReadResultFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\x12\x14\n\x0cunread_count\x18\x03 \x01(\x03\"L\n\x10TypingEventFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06typing\x18\x03 \x01(\x08\"G\n\x15PresenceSnapshotFrame\x12.\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"=\n\rPresenceFrame\x12,\n\x06status\x18\x01 \x01(\x0b\x32\x1c.parley.user.v1.OnlineStatus\"U\n\x0eReadStateFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x14\n\x0chas_read_seq\x18\x02 \x01(\x03\x12\x14\n\x0cunread_count\x18\x03 \x01(\x03\"W\n\x14\x44\x65liveryReceiptFrame\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x15\n\rdelivered_seq\x18\x03 \x01(\x03\x32\xe6\x02\n\x0eGatewayService\x12M\n\x07\x43onnect\x12\x1e.parley.gateway.v1.ClientFrame\x1a\x1e.parley.gateway.v1.ServerFrame(\x01\x30\x01\x12R\n\tSubscribe\x12#.parley.gateway.v1.SubscribeRequest\x1a\x1e.parley.gateway.v1.ServerFrame0\x01\x12V\n\tHeartbeat\x12#.parley.gateway.v1.HeartbeatRequest\x1a$.parley.gateway.v1.HeartbeatResponse\x12Y\n\nSendTyping\x12$.parley.gateway.v1.SendTypingRequest\x1a%.parley.gateway.v1.SendTypingResponseB\x19\n\x15\x64\x65v.parley.gateway.v1P\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,48 +35,58 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.gateway.v1.gateway_p
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025dev.parley.gateway.v1P\001'
-  _globals['_CLIENTFRAME']._serialized_start=142
-  _globals['_CLIENTFRAME']._serialized_end=560
-  _globals['_AUTHFRAME']._serialized_start=563
-  _globals['_AUTHFRAME']._serialized_end=696
-  _globals['_SENDFRAME']._serialized_start=698
-  _globals['_SENDFRAME']._serialized_end=758
-  _globals['_MARKREADFRAME']._serialized_start=760
-  _globals['_MARKREADFRAME']._serialized_end=822
-  _globals['_TYPINGFRAME']._serialized_start=824
-  _globals['_TYPINGFRAME']._serialized_end=878
-  _globals['_PINGFRAME']._serialized_start=880
-  _globals['_PINGFRAME']._serialized_end=915
-  _globals['_SUBSCRIBEPRESENCEFRAME']._serialized_start=917
-  _globals['_SUBSCRIBEPRESENCEFRAME']._serialized_end=999
-  _globals['_DELIVERYACKFRAME']._serialized_start=1001
-  _globals['_DELIVERYACKFRAME']._serialized_end=1067
-  _globals['_SERVERFRAME']._serialized_start=1070
-  _globals['_SERVERFRAME']._serialized_end=1855
-  _globals['_SESSIONFRAME']._serialized_start=1858
-  _globals['_SESSIONFRAME']._serialized_end=2107
-  _globals['_SENDACKFRAME']._serialized_start=2109
-  _globals['_SENDACKFRAME']._serialized_end=2160
-  _globals['_ERRORFRAME']._serialized_start=2162
-  _globals['_ERRORFRAME']._serialized_end=2275
-  _globals['_PUSHEDMESSAGEFRAME']._serialized_start=2277
-  _globals['_PUSHEDMESSAGEFRAME']._serialized_end=2338
-  _globals['_KICKEDFRAME']._serialized_start=2340
-  _globals['_KICKEDFRAME']._serialized_end=2449
-  _globals['_PONGFRAME']._serialized_start=2451
-  _globals['_PONGFRAME']._serialized_end=2510
-  _globals['_MARKREADRESULTFRAME']._serialized_start=2512
-  _globals['_MARKREADRESULTFRAME']._serialized_end=2602
-  _globals['_TYPINGEVENTFRAME']._serialized_start=2604
-  _globals['_TYPINGEVENTFRAME']._serialized_end=2680
-  _globals['_PRESENCESNAPSHOTFRAME']._serialized_start=2682
-  _globals['_PRESENCESNAPSHOTFRAME']._serialized_end=2753
-  _globals['_PRESENCEFRAME']._serialized_start=2755
-  _globals['_PRESENCEFRAME']._serialized_end=2816
-  _globals['_READSTATEFRAME']._serialized_start=2818
-  _globals['_READSTATEFRAME']._serialized_end=2903
-  _globals['_DELIVERYRECEIPTFRAME']._serialized_start=2905
-  _globals['_DELIVERYRECEIPTFRAME']._serialized_end=2992
-  _globals['_GATEWAYSERVICE']._serialized_start=2994
-  _globals['_GATEWAYSERVICE']._serialized_end=3089
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=141
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=203
+  _globals['_HEARTBEATREQUEST']._serialized_start=205
+  _globals['_HEARTBEATREQUEST']._serialized_end=266
+  _globals['_HEARTBEATRESPONSE']._serialized_start=268
+  _globals['_HEARTBEATRESPONSE']._serialized_end=331
+  _globals['_SENDTYPINGREQUEST']._serialized_start=333
+  _globals['_SENDTYPINGREQUEST']._serialized_end=393
+  _globals['_SENDTYPINGRESPONSE']._serialized_start=395
+  _globals['_SENDTYPINGRESPONSE']._serialized_end=415
+  _globals['_CLIENTFRAME']._serialized_start=418
+  _globals['_CLIENTFRAME']._serialized_end=836
+  _globals['_AUTHFRAME']._serialized_start=839
+  _globals['_AUTHFRAME']._serialized_end=972
+  _globals['_SENDFRAME']._serialized_start=974
+  _globals['_SENDFRAME']._serialized_end=1034
+  _globals['_MARKREADFRAME']._serialized_start=1036
+  _globals['_MARKREADFRAME']._serialized_end=1098
+  _globals['_TYPINGFRAME']._serialized_start=1100
+  _globals['_TYPINGFRAME']._serialized_end=1154
+  _globals['_PINGFRAME']._serialized_start=1156
+  _globals['_PINGFRAME']._serialized_end=1191
+  _globals['_SUBSCRIBEPRESENCEFRAME']._serialized_start=1193
+  _globals['_SUBSCRIBEPRESENCEFRAME']._serialized_end=1275
+  _globals['_DELIVERYACKFRAME']._serialized_start=1277
+  _globals['_DELIVERYACKFRAME']._serialized_end=1343
+  _globals['_SERVERFRAME']._serialized_start=1346
+  _globals['_SERVERFRAME']._serialized_end=2131
+  _globals['_SESSIONFRAME']._serialized_start=2134
+  _globals['_SESSIONFRAME']._serialized_end=2383
+  _globals['_SENDACKFRAME']._serialized_start=2385
+  _globals['_SENDACKFRAME']._serialized_end=2436
+  _globals['_ERRORFRAME']._serialized_start=2438
+  _globals['_ERRORFRAME']._serialized_end=2551
+  _globals['_PUSHEDMESSAGEFRAME']._serialized_start=2553
+  _globals['_PUSHEDMESSAGEFRAME']._serialized_end=2614
+  _globals['_KICKEDFRAME']._serialized_start=2616
+  _globals['_KICKEDFRAME']._serialized_end=2725
+  _globals['_PONGFRAME']._serialized_start=2727
+  _globals['_PONGFRAME']._serialized_end=2786
+  _globals['_MARKREADRESULTFRAME']._serialized_start=2788
+  _globals['_MARKREADRESULTFRAME']._serialized_end=2878
+  _globals['_TYPINGEVENTFRAME']._serialized_start=2880
+  _globals['_TYPINGEVENTFRAME']._serialized_end=2956
+  _globals['_PRESENCESNAPSHOTFRAME']._serialized_start=2958
+  _globals['_PRESENCESNAPSHOTFRAME']._serialized_end=3029
+  _globals['_PRESENCEFRAME']._serialized_start=3031
+  _globals['_PRESENCEFRAME']._serialized_end=3092
+  _globals['_READSTATEFRAME']._serialized_start=3094
+  _globals['_READSTATEFRAME']._serialized_end=3179
+  _globals['_DELIVERYRECEIPTFRAME']._serialized_start=3181
+  _globals['_DELIVERYRECEIPTFRAME']._serialized_end=3268
+  _globals['_GATEWAYSERVICE']._serialized_start=3271
+  _globals['_GATEWAYSERVICE']._serialized_end=3629
 # @@protoc_insertion_point(module_scope)

@@ -9,6 +9,38 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SubscribeRequest(_message.Message):
+    __slots__ = ("auth",)
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    auth: AuthFrame
+    def __init__(self, auth: _Optional[_Union[AuthFrame, _Mapping]] = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("device_id", "client_time_ms")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    client_time_ms: int
+    def __init__(self, device_id: _Optional[str] = ..., client_time_ms: _Optional[int] = ...) -> None: ...
+
+class HeartbeatResponse(_message.Message):
+    __slots__ = ("pong",)
+    PONG_FIELD_NUMBER: _ClassVar[int]
+    pong: PongFrame
+    def __init__(self, pong: _Optional[_Union[PongFrame, _Mapping]] = ...) -> None: ...
+
+class SendTypingRequest(_message.Message):
+    __slots__ = ("conversation_id", "typing")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPING_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    typing: bool
+    def __init__(self, conversation_id: _Optional[str] = ..., typing: _Optional[bool] = ...) -> None: ...
+
+class SendTypingResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class ClientFrame(_message.Message):
     __slots__ = ("request_id", "auth", "send", "mark_read", "typing", "ping", "subscribe_presence", "delivery_ack")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]

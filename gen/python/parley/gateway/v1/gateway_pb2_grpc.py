@@ -40,6 +40,21 @@ class GatewayServiceStub:
                 request_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ClientFrame.SerializeToString,
                 response_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.FromString,
                 _registered_method=True)
+        self.Subscribe = channel.unary_stream(
+                '/parley.gateway.v1.GatewayService/Subscribe',
+                request_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SubscribeRequest.SerializeToString,
+                response_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.FromString,
+                _registered_method=True)
+        self.Heartbeat = channel.unary_unary(
+                '/parley.gateway.v1.GatewayService/Heartbeat',
+                request_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatRequest.SerializeToString,
+                response_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatResponse.FromString,
+                _registered_method=True)
+        self.SendTyping = channel.unary_unary(
+                '/parley.gateway.v1.GatewayService/SendTyping',
+                request_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingRequest.SerializeToString,
+                response_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingResponse.FromString,
+                _registered_method=True)
 
 
 class GatewayServiceServicer:
@@ -53,6 +68,32 @@ class GatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Subscribe(self, request, context):
+        """Opens the device's receive-only stream (the browser's transport): the
+        first frame is the SessionFrame, or the stream closes with the status
+        Connect would close with (UNAUTHENTICATED and its reason).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Heartbeat(self, request, context):
+        """Keeps the device's stream open (a Subscribe stream's PingFrame); call it
+        at least every heartbeat_interval_ms. NOT_FOUND / ERROR_REASON_SESSION_NOT_FOUND
+        when the device has no open stream: subscribe again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendTyping(self, request, context):
+        """Typing indicator (the unary twin of TypingFrame, with the same rules);
+        relayed to the other members' streams, never stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +101,21 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     servicer.Connect,
                     request_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ClientFrame.FromString,
                     response_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.SerializeToString,
+            ),
+            'Subscribe': grpc.unary_stream_rpc_method_handler(
+                    servicer.Subscribe,
+                    request_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SubscribeRequest.FromString,
+                    response_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.SerializeToString,
+            ),
+            'Heartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.Heartbeat,
+                    request_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatRequest.FromString,
+                    response_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatResponse.SerializeToString,
+            ),
+            'SendTyping': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendTyping,
+                    request_deserializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingRequest.FromString,
+                    response_serializer=parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +146,87 @@ class GatewayService:
             '/parley.gateway.v1.GatewayService/Connect',
             parley_dot_gateway_dot_v1_dot_gateway__pb2.ClientFrame.SerializeToString,
             parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Subscribe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/parley.gateway.v1.GatewayService/Subscribe',
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.SubscribeRequest.SerializeToString,
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.ServerFrame.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Heartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.gateway.v1.GatewayService/Heartbeat',
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatRequest.SerializeToString,
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.HeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendTyping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.gateway.v1.GatewayService/SendTyping',
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingRequest.SerializeToString,
+            parley_dot_gateway_dot_v1_dot_gateway__pb2.SendTypingResponse.FromString,
             options,
             channel_credentials,
             insecure,

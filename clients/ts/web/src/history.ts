@@ -1,0 +1,41 @@
+// What the page knows of one conversation, kept in localStorage so that a
+// reload shows it at once and pulls only what came after `lastSeq`.
+
+/** A text message as the page shows it. */
+export interface ShownMessage {
+  seq: number;
+  senderId: string;
+  text: string;
+}
+
+export interface History {
+  /** Every seq up to this one has been seen (messages, events and holes alike). */
+  lastSeq: number;
+  /** The peer has read up to this seq (from read receipts). */
+  peerReadSeq: number;
+  /** The seq up to which this user marked the conversation read. */
+  readSeq: number;
+  messages: ShownMessage[];
+}
+
+// Seqs are int64 on the wire (bigint); a conversation's stay far below 2^53.
+const KEY_PREFIX = "parley-web-chat:v1";
+
+function key(userId: string, conversationId: string): string {
+  return `${KEY_PREFIX}:${userId}:${conversationId}`;
+}
+
+export function loadHistory(userId: string, conversationId: string): History {
+  const empty: History = { lastSeq: 0, peerReadSeq: 0, readSeq: 0, messages: [] };
+  const raw = localStorage.getItem(key(userId, conversationId));
+  if (raw === null) return empty;
+  try {
+    return { ...empty, ...(JSON.parse(raw) as Partial<History>) };
+  } catch {
+    return empty; // written by another version of the page: start over
+  }
+}
+
+export function saveHistory(userId: string, conversationId: string, history: History): void {
+  localStorage.setItem(key(userId, conversationId), JSON.stringify(history));
+}
