@@ -67,6 +67,7 @@ try {
   await page.click("form.stack button.danger");
   await byText("[role=status]", "blocked");
   seen.blockStatus = await page.$eval("#user-status", (e) => e.textContent);
+  await byText("td .tag", "Blocked");  // the list, refreshed
   await check("users");
 
   // Moderation: the pair's conversation, revoke one message as admin.
