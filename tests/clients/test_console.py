@@ -1,6 +1,6 @@
 """The operator console (clients/console) end to end in Debian's Chromium,
 served by a real `parley serve` at web.console_path: sign in, the dashboard
-with the test's traffic, block a user (their stream closes), revoke a message
+with the test's traffic, block a user (their stream closes), look up a group, revoke a message
 (a connected client sees it revoked), send a system notification (a client
 receives it), the node's health, sign out; then a session that expires
 returns to sign-in. axe-core checks every page; screenshots of each page are
@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.ids import single_conversation_id
 from tests.api.social import next_event
 from tests.api.test_admin import device, expect, text_message
@@ -79,6 +80,9 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
         (await api.msg.SendMessage(text_message(bob, f"hi {i}"), metadata=as_alice)).ack.seq
         for i in range(3)
     ]
+    group = await group_pb2_grpc.GroupServiceStub(api.channel).CreateGroup(
+        group_pb2.CreateGroupRequest(name="Night shift", member_user_ids=[bob]), metadata=as_alice
+    )
     bob_dev = await device(api, bob)
     spam_dev = await device(api, spammer)
     try:
@@ -90,6 +94,7 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
                 "pair": [alice, bob],
                 "revokeSeq": seqs[1],
                 "notifyUser": bob,
+                "group": group.group.group_id,
                 "shots": str(SHOTS),
                 "tokenTtlSeconds": TOKEN_TTL_SECONDS,
             }
@@ -101,7 +106,8 @@ async def test_an_operator_runs_the_console(console_server: ServerProcess) -> No
         assert int(figures["Open streams"]) >= 2
         assert seen["devicesBeforeBlock"] == 1
         assert "1 stream(s) closed" in str(seen["blockStatus"])
-        pages = ("signin", "dashboard", "users", "moderation", "notifications", "health")
+        assert seen["group"] == [group.group.group_id, "Night shift", alice, "2", "Active"]
+        pages = ("signin", "dashboard", "users", "groups", "moderation", "notifications", "health")
         assert seen["violations"] == {page: [] for page in (*pages, "signed-out")}
         health = seen["health"]
         assert isinstance(health, dict)

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Dashboard } from "./pages/dashboard.js";
+import { Groups } from "./pages/groups.js";
 import { Health } from "./pages/health.js";
 import { Moderation } from "./pages/moderation.js";
 import { Notifications } from "./pages/notifications.js";
@@ -11,6 +12,7 @@ import { onSessionChange, signOut, type Session } from "./session.js";
 const PAGES = [
   { id: "dashboard", title: "Dashboard", view: Dashboard },
   { id: "users", title: "Users", view: Users },
+  { id: "groups", title: "Groups", view: Groups },
   { id: "moderation", title: "Moderation", view: Moderation },
   { id: "notifications", title: "Notifications", view: Notifications },
   { id: "health", title: "Health", view: Health },

@@ -1,6 +1,7 @@
 // The operator console end to end, in Chromium, against a running `parley serve`
 // (tests/clients/test_console.py sets it up and checks what clients saw).
-// Input: CONSOLE_E2E, JSON {url, secret, blockUser, pair: [a, b], revokeSeq, notifyUser, shots}.
+// Input: CONSOLE_E2E, JSON {url, secret, blockUser, pair: [a, b], revokeSeq, notifyUser, group,
+// shots, tokenTtlSeconds}.
 // Output: one JSON line of what it saw; a non-zero exit on any failure.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -69,6 +70,15 @@ try {
   seen.blockStatus = await page.$eval("#user-status", (e) => e.textContent);
   await byText("td .tag", "Blocked");  // the list, refreshed
   await check("users");
+
+  // Groups: one looked up by id.
+  await page.click('a[href="#/groups"]');
+  await page.waitForSelector("#group-ids");
+  await page.type("#group-ids", cfg.group);
+  await page.keyboard.press("Enter");
+  await byText("caption", "1 group(s) found");
+  seen.group = await page.$$eval("tbody tr td", (tds) => tds.slice(0, 5).map((td) => td.textContent));
+  await check("groups");
 
   // Moderation: the pair's conversation, revoke one message as admin.
   await page.click('a[href="#/moderation"]');
