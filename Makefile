@@ -15,7 +15,7 @@ EDITABLE := --no-build-isolation --config-setting editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install tools run test test-fast test-cluster lint fmt gen gen-check proto-check dist proto-baseline services bench bench-full bench-cluster clean
+.PHONY: install tools console run test test-fast test-cluster lint fmt gen gen-check proto-check dist proto-baseline services bench bench-full bench-cluster clean
 
 $(UV):
 	@PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check \
@@ -47,6 +47,14 @@ tools: $(TOOLS)
 
 run: $(RUNTIME)
 	@$(BIN)/parley serve
+
+# The operator console (clients/console) as static files in clients/console/dist, which the web
+# listener serves at `web.console_path`: built here, so no Node runs beside the server.
+console: install
+	cd clients/ts && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+		&& PATH="$(CURDIR)/$(BIN):$$PATH" npm run --silent gen
+	cd clients/console && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+		&& npm run --silent build
 
 lint: install
 	$(BIN)/ruff check .
@@ -99,6 +107,7 @@ TEST_WORKERS ?= 2
 
 test: install lint proto-check gen-check
 	scripts/test-deps.sh
+	$(MAKE) console
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The storage contract suites need the engines too (they fail, never skip, without them).

@@ -104,6 +104,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if names & ENGINE_FIXTURES or item.get_closest_marker("cluster") or kotlin:
             item.add_marker(pytest.mark.xdist_group("engines"))
         elif item.nodeid.startswith(
-            ("tests/clients/test_ts.py", "tests/clients/test_browser.py", "tests/web/test_node.py")
+            (
+                "tests/clients/test_ts.py",
+                "tests/clients/test_browser.py",
+                "tests/clients/test_console.py",
+                "tests/web/test_node.py",
+            )
         ):
             item.add_marker(pytest.mark.xdist_group("node"))

@@ -34,6 +34,8 @@ from parley.api.validation import Validator
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
 from parley.config import Settings
 from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
+from parley.domain.moderation import Moderation
+from parley.domain.node_info import NodeInfo
 from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.keys import resolve_secrets
@@ -174,7 +176,15 @@ def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> No
         ConversationServicer(authn, core.conversations), server
     )
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(authn, core.admin, core.statistics, core.presence), server
+        AdminServicer(
+            authn,
+            core.admin,
+            core.statistics,
+            core.presence,
+            Moderation(core.backends.seqs, core.backends.messages),
+            NodeInfo(core.settings, core.backends.peers),
+        ),
+        server,
     )
 
 

@@ -75,6 +75,11 @@ async def test_every_rpc_needs_an_admin_token(api: Api) -> None:
             stub.SendSystemNotification,
             admin_pb2.SendSystemNotificationRequest(user_ids=[user], text="x"),
         ),
+        (
+            stub.ListConversationMessages,
+            admin_pb2.ListConversationMessagesRequest(user_ids=[user, "someone"]),
+        ),
+        (stub.GetServerInfo, admin_pb2.GetServerInfoRequest()),
     ]
     for method, request in calls:
         await expect(

@@ -5,6 +5,8 @@ through the log (typing)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from redis.asyncio import Redis
@@ -54,6 +56,17 @@ async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client:
         return d
 
     try:
+        # Each gateway hears the other (the heartbeat is 1 s here); workers are not peers.
+        node = admin_pb2.GetServerInfoResponse()
+        for _ in range(50):
+            node = await admin1.GetServerInfo(
+                admin_pb2.GetServerInfoRequest(), metadata=bearer(api1.admin_token)
+            )
+            if node.peer_node_ids:
+                break
+            await asyncio.sleep(0.1)
+        assert (node.mode, node.role, node.node_id) == ("cluster", "gateway", c.gateways[0].name)
+        assert list(node.peer_node_ids) == [c.gateways[1].name]
         # Statistics count the streams of both gateways.
         first = [
             await on(1, x, "x-first"),

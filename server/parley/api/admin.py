@@ -6,16 +6,28 @@ from parley.admin.v1 import admin_pb2, admin_pb2_grpc
 from parley.api.base import Authn, Ctx, rpc
 from parley.api.idempotency import idempotent
 from parley.domain.admin import Admin
+from parley.domain.moderation import Moderation
+from parley.domain.node_info import NodeInfo
 from parley.domain.stats import Statistics
 from parley.realtime.presence import Presence
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
-    def __init__(self, authn: Authn, admin: Admin, stats: Statistics, presence: Presence) -> None:
+    def __init__(
+        self,
+        authn: Authn,
+        admin: Admin,
+        stats: Statistics,
+        presence: Presence,
+        moderation: Moderation,
+        node: NodeInfo,
+    ) -> None:
         self.authn = authn
         self.admin = admin
         self.stats = stats
         self.presence = presence
+        self.moderation = moderation
+        self.node = node
 
     @rpc
     async def GetStatistics(
@@ -75,3 +87,21 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.authn.caller(context)
         delivered = await self.admin.notify(request)
         return admin_pb2.SendSystemNotificationResponse(delivered_users=delivered)
+
+    @rpc
+    async def ListConversationMessages(
+        self, request: admin_pb2.ListConversationMessagesRequest, context: Ctx
+    ) -> admin_pb2.ListConversationMessagesResponse:
+        self.authn.caller(context)
+        cid = self.moderation.conversation_of(request.conversation_id, request.user_ids)
+        top, messages = await self.moderation.newest_first(cid, request.before_seq, request.limit)
+        return admin_pb2.ListConversationMessagesResponse(
+            conversation_id=cid, messages=messages, max_seq=top
+        )
+
+    @rpc
+    async def GetServerInfo(
+        self, request: admin_pb2.GetServerInfoRequest, context: Ctx
+    ) -> admin_pb2.GetServerInfoResponse:
+        self.authn.caller(context)
+        return self.node.describe()

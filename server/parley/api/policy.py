@@ -105,6 +105,8 @@ RPCS: dict[str, Rule] = {
     "/parley.admin.v1.AdminService/UnblockUser": Rule(_A, T.ANY_USER),
     "/parley.admin.v1.AdminService/ForceLogout": Rule(_A, T.ANY_USER),
     "/parley.admin.v1.AdminService/SendSystemNotification": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/ListConversationMessages": Rule(_A, T.ANY_USER),
+    "/parley.admin.v1.AdminService/GetServerInfo": Rule(_A, T.OWN),
 }
 
 # Only the table's own services are checked; health and reflection are open.

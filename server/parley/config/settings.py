@@ -170,6 +170,10 @@ class WebSettings(BaseModel):
     # Page origins ("https://app.example.com") a browser may call from; "*" any.
     # Empty: no cross-origin calls (CORS off).
     cors_allowed_origins: list[str] = Field(default_factory=list)
+    # The operator console (clients/console, `make console`) at this path, e.g. "/console";
+    # empty: not served. Its files are read from console_dir.
+    console_path: str = ""
+    console_dir: str = "clients/console/dist"
 
 
 class StorageSettings(BaseModel):

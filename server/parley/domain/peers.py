@@ -58,6 +58,10 @@ class Peers(Protocol):
 
     def on_resync(self, resync: Resync) -> None: ...
 
+    def live_peers(self) -> set[str]:
+        """The other nodes heard from lately."""
+        ...
+
 
 class NoPeers:
     """Embedded mode: one node, nobody to tell."""
@@ -73,6 +77,9 @@ class NoPeers:
 
     def on_resync(self, resync: Resync) -> None:
         pass
+
+    def live_peers(self) -> set[str]:
+        return set()
 
 
 NO_PEERS: Peers = NoPeers()

@@ -10,8 +10,9 @@ import grpc
 from parley.config import Settings
 from parley.observability.logs import announce
 from parley.web.adapter import HandlerTable, WebApplication, endpoints
-from parley.web.cors import Cors
+from parley.web.cors import ASGIApp, Cors
 from parley.web.listener import WebListener
+from parley.web.static import StaticConsole
 from parley.web.streams import OpenStreams
 
 
@@ -31,8 +32,14 @@ async def web_listener(
         endpoints(services, handlers, interceptors, streams),
         max(limits.max_transport_bytes, limits.max_frame_bytes),
     )
-    listener = WebListener(Cors(app, settings.web.cors_allowed_origins), settings, streams)
+    served: ASGIApp = Cors(app, settings.web.cors_allowed_origins)
+    if settings.web.console_path:
+        served = StaticConsole(served, settings.web.console_path, settings.web.console_dir)
+    listener = WebListener(served, settings, streams)
     port = await listener.start()
     host = settings.web.listen.rsplit(":", 1)[0]
     announce(f"web (Connect, gRPC-Web) on {listener.scheme}://{host}:{port}")
+    if settings.web.console_path:
+        path = "/" + settings.web.console_path.strip("/")
+        announce(f"console on {listener.scheme}://{host}:{port}{path}/")
     return listener

@@ -16,6 +16,7 @@ import grpclib
 from betterproto.grpc.grpclib_server import ServiceBase
 
 from ...common import v1 as __common_v1__
+from ...msg import v1 as __msg_v1__
 from ...user import v1 as __user_v1__
 
 if TYPE_CHECKING:
@@ -259,6 +260,75 @@ class SendSystemNotificationResponse(betterproto.Message):
     """Number of users the notification was stored for."""
 
 
+@dataclass(eq=False, repr=False)
+class ListConversationMessagesRequest(betterproto.Message):
+    """Request of AdminService.ListConversationMessages."""
+
+    conversation_id: str = betterproto.string_field(1)
+    """
+    The conversation; when empty, `user_ids` names the two users of a one-to-one conversation.
+    """
+
+    user_ids: List[str] = betterproto.string_field(2)
+    """
+    Exactly two users, whose one-to-one conversation to read (when conversation_id is empty).
+    """
+
+    before_seq: int = betterproto.int64_field(3)
+    """Only messages with a seq below this one; 0 starts from the newest."""
+
+    limit: int = betterproto.int32_field(4)
+    """At most this many messages; 0 means 50. Capped at 100."""
+
+
+@dataclass(eq=False, repr=False)
+class ListConversationMessagesResponse(betterproto.Message):
+    """Response of AdminService.ListConversationMessages."""
+
+    conversation_id: str = betterproto.string_field(1)
+    """The conversation read."""
+
+    messages: List["__msg_v1__.Message"] = betterproto.message_field(2)
+    """Newest first."""
+
+    max_seq: int = betterproto.int64_field(3)
+    """The conversation's newest seq (0: nothing sent yet)."""
+
+
+@dataclass(eq=False, repr=False)
+class GetServerInfoRequest(betterproto.Message):
+    """Request of AdminService.GetServerInfo."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
+class GetServerInfoResponse(betterproto.Message):
+    """Response of AdminService.GetServerInfo."""
+
+    version: str = betterproto.string_field(1)
+    """The server's version."""
+
+    mode: str = betterproto.string_field(2)
+    """embedded" or "cluster"."""
+
+    node_id: str = betterproto.string_field(3)
+    """The node that answered."""
+
+    role: str = betterproto.string_field(4)
+    """
+    In cluster mode: "gateway", "worker" or "all"; empty in embedded mode.
+    """
+
+    peer_node_ids: List[str] = betterproto.string_field(5)
+    """
+    In cluster mode, the other gateway nodes heard from within the last three heartbeats.
+    """
+
+    start_time_ms: int = betterproto.int64_field(6)
+    """When the answering node started, Unix milliseconds."""
+
+
 class AdminServiceStub(betterproto.ServiceStub):
     async def get_statistics(
         self,
@@ -379,6 +449,40 @@ class AdminServiceStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def list_conversation_messages(
+        self,
+        list_conversation_messages_request: "ListConversationMessagesRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "ListConversationMessagesResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/ListConversationMessages",
+            list_conversation_messages_request,
+            ListConversationMessagesResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def get_server_info(
+        self,
+        get_server_info_request: "GetServerInfoRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "GetServerInfoResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/GetServerInfo",
+            get_server_info_request,
+            GetServerInfoResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class AdminServiceBase(ServiceBase):
 
@@ -413,6 +517,16 @@ class AdminServiceBase(ServiceBase):
     async def send_system_notification(
         self, send_system_notification_request: "SendSystemNotificationRequest"
     ) -> "SendSystemNotificationResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def list_conversation_messages(
+        self, list_conversation_messages_request: "ListConversationMessagesRequest"
+    ) -> "ListConversationMessagesResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def get_server_info(
+        self, get_server_info_request: "GetServerInfoRequest"
+    ) -> "GetServerInfoResponse":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
     async def __rpc_get_statistics(
@@ -466,6 +580,22 @@ class AdminServiceBase(ServiceBase):
         response = await self.send_system_notification(request)
         await stream.send_message(response)
 
+    async def __rpc_list_conversation_messages(
+        self,
+        stream: "grpclib.server.Stream[ListConversationMessagesRequest, ListConversationMessagesResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.list_conversation_messages(request)
+        await stream.send_message(response)
+
+    async def __rpc_get_server_info(
+        self,
+        stream: "grpclib.server.Stream[GetServerInfoRequest, GetServerInfoResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.get_server_info(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/parley.admin.v1.AdminService/GetStatistics": grpclib.const.Handler(
@@ -509,5 +639,17 @@ class AdminServiceBase(ServiceBase):
                 grpclib.const.Cardinality.UNARY_UNARY,
                 SendSystemNotificationRequest,
                 SendSystemNotificationResponse,
+            ),
+            "/parley.admin.v1.AdminService/ListConversationMessages": grpclib.const.Handler(
+                self.__rpc_list_conversation_messages,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                ListConversationMessagesRequest,
+                ListConversationMessagesResponse,
+            ),
+            "/parley.admin.v1.AdminService/GetServerInfo": grpclib.const.Handler(
+                self.__rpc_get_server_info,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                GetServerInfoRequest,
+                GetServerInfoResponse,
             ),
         }

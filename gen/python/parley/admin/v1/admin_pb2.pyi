@@ -1,4 +1,5 @@
 from parley.common.v1 import common_pb2 as _common_pb2
+from parley.msg.v1 import message_pb2 as _message_pb2
 from parley.user.v1 import user_pb2 as _user_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -165,3 +166,45 @@ class SendSystemNotificationResponse(_message.Message):
     DELIVERED_USERS_FIELD_NUMBER: _ClassVar[int]
     delivered_users: int
     def __init__(self, delivered_users: _Optional[int] = ...) -> None: ...
+
+class ListConversationMessagesRequest(_message.Message):
+    __slots__ = ("conversation_id", "user_ids", "before_seq", "limit")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    before_seq: int
+    limit: int
+    def __init__(self, conversation_id: _Optional[str] = ..., user_ids: _Optional[_Iterable[str]] = ..., before_seq: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListConversationMessagesResponse(_message.Message):
+    __slots__ = ("conversation_id", "messages", "max_seq")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    MAX_SEQ_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    max_seq: int
+    def __init__(self, conversation_id: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., max_seq: _Optional[int] = ...) -> None: ...
+
+class GetServerInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetServerInfoResponse(_message.Message):
+    __slots__ = ("version", "mode", "node_id", "role", "peer_node_ids", "start_time_ms")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PEER_NODE_IDS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    mode: str
+    node_id: str
+    role: str
+    peer_node_ids: _containers.RepeatedScalarFieldContainer[str]
+    start_time_ms: int
+    def __init__(self, version: _Optional[str] = ..., mode: _Optional[str] = ..., node_id: _Optional[str] = ..., role: _Optional[str] = ..., peer_node_ids: _Optional[_Iterable[str]] = ..., start_time_ms: _Optional[int] = ...) -> None: ...

@@ -70,6 +70,16 @@ class AdminServiceStub:
                 request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationRequest.SerializeToString,
                 response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationResponse.FromString,
                 _registered_method=True)
+        self.ListConversationMessages = channel.unary_unary(
+                '/parley.admin.v1.AdminService/ListConversationMessages',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesResponse.FromString,
+                _registered_method=True)
+        self.GetServerInfo = channel.unary_unary(
+                '/parley.admin.v1.AdminService/GetServerInfo',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -125,6 +135,23 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListConversationMessages(self, request, context):
+        """Reads a conversation's messages for moderation, newest first, as stored: revoked and deleted
+        messages keep their status (content cleared), holes come as placeholders. Revoke with
+        MsgService.RevokeMessage and the admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetServerInfo(self, request, context):
+        """Returns what the answering node is: version, mode, role and, in cluster mode, the other
+        gateway nodes it hears from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -162,6 +189,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.SendSystemNotification,
                     request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationRequest.FromString,
                     response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationResponse.SerializeToString,
+            ),
+            'ListConversationMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConversationMessages,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesResponse.SerializeToString,
+            ),
+            'GetServerInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServerInfo,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -354,6 +391,60 @@ class AdminService:
             '/parley.admin.v1.AdminService/SendSystemNotification',
             parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationRequest.SerializeToString,
             parley_dot_admin_dot_v1_dot_admin__pb2.SendSystemNotificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConversationMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/ListConversationMessages',
+            parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.ListConversationMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServerInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/GetServerInfo',
+            parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,31 @@
+"""What the answering node is, for operators: version, mode, role, and the
+other gateways it hears from (cluster mode; workers do not talk on the peers
+subject, so they are not listed)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from parley.admin.v1 import admin_pb2
+from parley.clock import now_ms
+from parley.config import Settings
+from parley.domain.peers import Peers
+
+
+class NodeInfo:
+    def __init__(self, settings: Settings, peers: Peers) -> None:
+        self.settings = settings
+        self.peers = peers
+        self.started_ms = now_ms()
+        self.version = version("parley")
+
+    def describe(self) -> admin_pb2.GetServerInfoResponse:
+        cluster = self.settings.mode == "cluster"
+        return admin_pb2.GetServerInfoResponse(
+            version=self.version,
+            mode=self.settings.mode,
+            node_id=self.settings.node_id,
+            role=self.settings.role if cluster else "",
+            peer_node_ids=sorted(self.peers.live_peers()),
+            start_time_ms=self.started_ms,
+        )
