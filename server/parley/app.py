@@ -23,6 +23,8 @@ from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
+from parley.api.file_http import FileHttp
+from parley.api.files import FileServicer
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
 from parley.api.policy import PolicyInterceptor, check_covers
@@ -33,6 +35,7 @@ from parley.api.validation import Validator
 from parley.auth.v1 import auth_pb2, auth_pb2_grpc
 from parley.config import Settings
 from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
+from parley.file.v1 import file_pb2, file_pb2_grpc
 from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.keys import resolve_secrets
@@ -61,6 +64,7 @@ SERVICE_NAMES = (
     msg_pb2.DESCRIPTOR.services_by_name["MsgService"].full_name,
     conversation_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+    file_pb2.DESCRIPTOR.services_by_name["FileService"].full_name,
 )
 
 
@@ -105,6 +109,7 @@ class App:
     server: grpc.aio.Server
     health: health_aio.HealthServicer
     port: int
+    file_http: FileHttp
     metrics: MetricsServer | None = None
     collector: RuntimeCollector | None = None
 
@@ -113,6 +118,7 @@ class App:
         await self.health.enter_graceful_shutdown()
         await self.core.gateway.shutdown()
         await self.server.stop(self.core.settings.grace_seconds)
+        await self.file_http.stop()
         if self.metrics is not None:
             await self.metrics.stop()
         if self.collector is not None:
@@ -120,7 +126,9 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) -> None:
+def _add_servicers(
+    server: grpc.aio.Server, core: Core, validator: Validator, files_url: str
+) -> None:
     authn = Authn()
     gw_handler = grpc.stream_stream_rpc_method_handler(
         core.gateway.connect,
@@ -147,6 +155,9 @@ def _add_servicers(server: grpc.aio.Server, core: Core, validator: Validator) ->
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
         AdminServicer(authn, core.admin, core.statistics, core.presence), server
     )
+    file_pb2_grpc.add_FileServiceServicer_to_server(
+        FileServicer(authn, core.admission, core.files, files_url), server
+    )
 
 
 async def start_app(settings: Settings) -> App:
@@ -166,7 +177,13 @@ async def start_app(settings: Settings) -> App:
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    _add_servicers(server, core, validator)
+    file_http = FileHttp(core.files, settings.files.http_listen)
+    try:
+        http_port = await file_http.start()
+    except OSError as e:
+        raise SystemExit(f"cannot listen on {settings.files.http_listen}: {e}") from e
+    files_url = settings.files.public_url or f"http://{file_http.host}:{http_port}"
+    _add_servicers(server, core, validator, files_url)
     add_reflection(
         server,
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name),
@@ -185,7 +202,7 @@ async def start_app(settings: Settings) -> App:
         metrics = MetricsServer(settings.metrics.listen)
         mport = await metrics.start()
         announce(f"metrics on http://{metrics.host}:{mport}/metrics")
-    app = App(core, server, health_servicer, port, metrics, collector)
+    app = App(core, server, health_servicer, port, file_http, metrics, collector)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return app

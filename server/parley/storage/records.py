@@ -186,3 +186,37 @@ class BlockEntry:
     owner_user_id: str
     blocked_user_id: str
     create_time_ms: int = 0
+
+
+@dataclass(slots=True)
+class StoredFile:
+    """A completed upload. `sha256` names the stored bytes (the blob key); two
+    files with the same bytes share one blob."""
+
+    file_id: str
+    uploader_id: str
+    name: str
+    size: int
+    mime_type: str
+    sha256: str
+    create_time_ms: int
+    width: int = 0
+    height: int = 0
+    placeholder: str = ""
+    thumb_sha256: str = ""
+    thumb_size: int = 0
+
+
+@dataclass(slots=True)
+class Upload:
+    """A pending (or completed: `file_id` set) resumable upload; its bytes
+    are staged by the blob side until the last one arrives."""
+
+    upload_id: str
+    uploader_id: str
+    name: str
+    size: int
+    sha256: str
+    create_time_ms: int
+    expire_time_ms: int
+    file_id: str = ""

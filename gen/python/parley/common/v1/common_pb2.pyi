@@ -78,6 +78,14 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_UNIMPLEMENTED: _ClassVar[ErrorReason]
     ERROR_REASON_FAILED_PRECONDITION: _ClassVar[ErrorReason]
     ERROR_REASON_SELF_TARGET: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_TOO_LARGE: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_TYPE_NOT_ALLOWED: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_HASH_MISMATCH: _ClassVar[ErrorReason]
+    ERROR_REASON_UPLOAD_OFFSET_MISMATCH: _ClassVar[ErrorReason]
+    ERROR_REASON_QUOTA_EXCEEDED: _ClassVar[ErrorReason]
+    ERROR_REASON_UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_URL_INVALID: _ClassVar[ErrorReason]
 PLATFORM_UNSPECIFIED: Platform
 PLATFORM_IOS: Platform
 PLATFORM_ANDROID: Platform
@@ -140,6 +148,14 @@ ERROR_REASON_PERMISSION_DENIED: ErrorReason
 ERROR_REASON_UNIMPLEMENTED: ErrorReason
 ERROR_REASON_FAILED_PRECONDITION: ErrorReason
 ERROR_REASON_SELF_TARGET: ErrorReason
+ERROR_REASON_FILE_NOT_FOUND: ErrorReason
+ERROR_REASON_FILE_TOO_LARGE: ErrorReason
+ERROR_REASON_FILE_TYPE_NOT_ALLOWED: ErrorReason
+ERROR_REASON_FILE_HASH_MISMATCH: ErrorReason
+ERROR_REASON_UPLOAD_OFFSET_MISMATCH: ErrorReason
+ERROR_REASON_QUOTA_EXCEEDED: ErrorReason
+ERROR_REASON_UPLOAD_NOT_FOUND: ErrorReason
+ERROR_REASON_FILE_URL_INVALID: ErrorReason
 
 class PageRequest(_message.Message):
     __slots__ = ("page_token", "page_size")
