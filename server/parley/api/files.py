@@ -71,15 +71,14 @@ class FileServicer(file_pb2_grpc.FileServiceServicer):
                 async for r in request_iterator:
                     yield Chunk(r.upload_id, r.offset, r.data)
 
-            uploads = self.files.uploads
-            offset, upload = await uploads.write(ident.user_id, chunks())
+            offset, upload, file = await self.files.uploads.write(ident.user_id, chunks())
             if upload is None:
                 raise invalid("the stream sent no chunk")
             out = file_pb2.UploadChunksResponse(committed_offset=offset)
-            if offset == upload.size and not upload.file_id:
-                out.file.CopyFrom(file_info(await uploads.finish(upload)))
-            elif upload.file_id:
-                out.file.CopyFrom(file_info(await self.files.get(ident.user_id, upload.file_id)))
+            if file is None and upload.file_id:
+                file = await self.files.get(ident.user_id, upload.file_id)
+            if file is not None:
+                out.file.CopyFrom(file_info(file))
             return out
         except ParleyError as e:
             await context.abort_with_status(e.to_status())

@@ -87,9 +87,7 @@ async def user(api: Api, prefix: str = "f") -> tuple[str, str]:
     return uid, await api.token(uid)
 
 
-async def send_file(
-    api: Api, token: str, to: str, file: file_pb2.FileInfo
-) -> message_pb2.SendAck:
+async def send_file(api: Api, token: str, to: str, file: file_pb2.FileInfo) -> message_pb2.SendAck:
     content = content_pb2.Content(
         file=content_pb2.FileContent(
             file_id=file.file_id, name=file.name, size=file.size, mime_type=file.mime_type

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parley.clock import now_ms
 from parley.config.settings import FileSettings
@@ -29,6 +29,15 @@ class Chunk:
     upload_id: str
     offset: int
     data: bytes
+
+
+@dataclass(slots=True)
+class _Writer:
+    """The streams of one upload on this node; the newest (gen) may write."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    gen: int = 0
+    streams: int = 0
 
 
 def _check_name(name: str) -> str:
@@ -59,7 +68,7 @@ class Uploads:
         self.hooks = hooks
         # Publishing a blob and the collector's check-then-delete of one exclude each other.
         self.blob_lock = blob_lock
-        self._writing: set[str] = set()
+        self._writers: dict[str, _Writer] = {}
 
     async def start(self, user_id: str, name: str, size: int, sha256: str) -> Upload:
         s = self.settings
@@ -115,44 +124,67 @@ class Uploads:
             raise _upload_gone()
         return got
 
-    async def write(self, user_id: str, chunks: AsyncIterator[Chunk]) -> tuple[int, Upload | None]:
-        """Appends the stream's chunks; returns the committed offset and the
-        upload (None when the stream sent nothing)."""
+    async def write(
+        self, user_id: str, chunks: AsyncIterator[Chunk]
+    ) -> tuple[int, Upload | None, StoredFile | None]:
+        """Appends the stream's chunks and completes the upload at its last
+        byte. Returns the committed offset, the upload (None when the stream
+        sent nothing) and the file when complete. A newer stream of the same
+        upload (a client back from a lost network, before this server saw the
+        old connection die) takes over: the old one stops at its next chunk."""
         upload: Upload | None = None
-        offset = 0
+        writer: _Writer | None = None
+        mine = offset = 0
         try:
             async for chunk in chunks:
                 if upload is None:
                     upload = await self.own(user_id, chunk.upload_id)
-                    if upload.upload_id in self._writing:
-                        raise precondition(
-                            R.ERROR_REASON_UPLOAD_OFFSET_MISMATCH,
-                            "another stream is writing this upload",
-                        )
-                    self._writing.add(upload.upload_id)
-                    offset = await self.committed(upload)
+                    writer = self._writers.setdefault(upload.upload_id, _Writer())
+                    writer.gen += 1
+                    writer.streams += 1
+                    mine = writer.gen
                 elif chunk.upload_id != upload.upload_id:
                     raise invalid("one upload per stream")
-                if len(chunk.data) > self.settings.chunk_bytes:
-                    raise invalid(f"chunks are at most {self.settings.chunk_bytes} bytes")
-                if chunk.offset != offset:
-                    raise precondition(
-                        R.ERROR_REASON_UPLOAD_OFFSET_MISMATCH,
-                        f"chunk at {chunk.offset}, but {offset} bytes are committed",
-                    )
-                if offset + len(chunk.data) > upload.size:
-                    raise invalid(
-                        f"more bytes than the declared {upload.size}",
-                        R.ERROR_REASON_FILE_HASH_MISMATCH,
-                    )
-                await self.staging.append(upload.upload_id, chunk.data)
-                offset += len(chunk.data)
+                assert writer is not None
+                async with writer.lock:
+                    if writer.gen != mine:
+                        raise precondition(
+                            R.ERROR_REASON_UPLOAD_OFFSET_MISMATCH,
+                            "a newer stream took over this upload",
+                        )
+                    offset = await self.committed(upload)
+                    self._check(upload, chunk, offset)
+                    await self.staging.append(upload.upload_id, chunk.data)
+                    offset += len(chunk.data)
+            if upload is None or writer is None:
+                return 0, None, None
+            async with writer.lock:
+                fresh = await self.own(user_id, upload.upload_id)
+                offset = await self.committed(fresh)
+                if fresh.file_id or offset < fresh.size:
+                    return offset, fresh, None
+                await self.staging.sync(fresh.upload_id)
+                return offset, fresh, await self.finish(fresh)
         finally:
-            if upload is not None and upload.upload_id in self._writing:
-                with contextlib.suppress(OSError):
-                    await self.staging.sync(upload.upload_id)
-                self._writing.discard(upload.upload_id)
-        return offset, upload
+            if upload is not None and writer is not None:
+                writer.streams -= 1
+                if not writer.streams:
+                    self._writers.pop(upload.upload_id, None)
+                    with contextlib.suppress(OSError):
+                        await self.staging.sync(upload.upload_id)
+
+    def _check(self, upload: Upload, chunk: Chunk, offset: int) -> None:
+        if len(chunk.data) > self.settings.chunk_bytes:
+            raise invalid(f"chunks are at most {self.settings.chunk_bytes} bytes")
+        if chunk.offset != offset:
+            raise precondition(
+                R.ERROR_REASON_UPLOAD_OFFSET_MISMATCH,
+                f"chunk at {chunk.offset}, but {offset} bytes are committed",
+            )
+        if offset + len(chunk.data) > upload.size:
+            raise invalid(
+                f"more bytes than the declared {upload.size}", R.ERROR_REASON_FILE_HASH_MISMATCH
+            )
 
     async def finish(self, upload: Upload) -> StoredFile:
         """Checks and publishes a fully staged upload."""
