@@ -26,10 +26,17 @@ class ImageFacts:
     stripped: bool
 
 
+def _rows(img: Image.Image) -> list[list[tuple[int, int, int]]]:
+    """The y-x-rgb nesting the pure-Python encoder indexes."""
+    w, h = img.size
+    px = list(img.getdata())
+    return [px[y * w : (y + 1) * w] for y in range(h)]
+
+
 def _placeholder(img: Image.Image) -> str:
     small = img.convert("RGB")
     small.thumbnail((32, 32))
-    return str(blurhash.encode(small, x_components=4, y_components=3))
+    return str(blurhash.encode(_rows(small), components_x=4, components_y=3))
 
 
 def examine(path: Path, mime: str, thumb: Path, thumb_px: int, strip_location: bool) -> ImageFacts:
