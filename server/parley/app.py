@@ -153,7 +153,8 @@ def _add_servicers(
         ConversationServicer(authn, core.conversations), server
     )
     admin_pb2_grpc.add_AdminServiceServicer_to_server(
-        AdminServicer(authn, core.admin, core.statistics, core.presence), server
+        AdminServicer(authn, core.admin, core.statistics, core.presence, core.files.store),
+        server,
     )
     file_pb2_grpc.add_FileServiceServicer_to_server(
         FileServicer(authn, core.admission, core.files, files_url), server

@@ -7,14 +7,23 @@ from parley.api.base import Authn, Ctx, rpc
 from parley.domain.admin import Admin
 from parley.domain.stats import Statistics
 from parley.realtime.presence import Presence
+from parley.storage.interfaces import FileStore
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
-    def __init__(self, authn: Authn, admin: Admin, stats: Statistics, presence: Presence) -> None:
+    def __init__(
+        self,
+        authn: Authn,
+        admin: Admin,
+        stats: Statistics,
+        presence: Presence,
+        files: FileStore,
+    ) -> None:
         self.authn = authn
         self.admin = admin
         self.stats = stats
         self.presence = presence
+        self.files = files
 
     @rpc
     async def GetStatistics(
@@ -23,6 +32,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.authn.caller(context)
         resp = await self.stats.get(request.start_date, request.end_date)
         resp.online_users, resp.open_streams = await self.presence.counts()
+        resp.file_bytes = await self.files.bytes_used()
+        for user_id, used in await self.files.top_users(10):
+            resp.top_storage_users.add(user_id=user_id, bytes=used)
         return resp
 
     @rpc
