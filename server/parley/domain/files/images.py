@@ -1,5 +1,6 @@
 """Image work at upload (Pillow): size, a thumbnail, a BlurHash placeholder,
-and the GPS location removed from EXIF. Runs off the event loop."""
+and the GPS location removed from EXIF. Runs off the event loop; imported at
+the first image (uploads.py), so Pillow costs the server's start nothing."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 import blurhash
 from PIL import Image, ImageOps
 
+from parley.domain.files.sniff import IMAGE_TYPES
+
 # Decompression bombs: Pillow refuses images above this many pixels.
 Image.MAX_IMAGE_PIXELS = 64_000_000
-IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 GPS_IFD = 0x8825
 # What a corrupt or hostile image raises while decoded.
 IMAGE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)

@@ -8,6 +8,8 @@ for. Anything else is application/octet-stream, which the default list refuses."
 from __future__ import annotations
 
 OCTET = "application/octet-stream"
+# The types Pillow reads at upload (thumbnail, size, placeholder), with its format names.
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 HEAD_BYTES = 512
 
 # (offset, magic, type), first match wins.

@@ -9,17 +9,20 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from parley.clock import now_ms
 from parley.config.settings import FileSettings
-from parley.domain.files.images import IMAGE_ERRORS, IMAGE_TYPES, ImageFacts, examine
-from parley.domain.files.sniff import HEAD_BYTES, sniff
+from parley.domain.files.sniff import HEAD_BYTES, IMAGE_TYPES, sniff
 from parley.domain.ports import ChangeHooks
 from parley.errors import R, exhausted, invalid, not_found, precondition
 from parley.storage.files.fsync import sync_file
 from parley.storage.files.staging import Staging
 from parley.storage.interfaces import BlobStore, FileStore
 from parley.storage.records import StoredFile, Upload
+
+if TYPE_CHECKING:
+    from parley.domain.files.images import ImageFacts
 
 HEX = frozenset("0123456789abcdef")
 
@@ -206,6 +209,8 @@ class Uploads:
         thumb = self.staging.scratch(upload.upload_id + ".thumb")
         facts: ImageFacts | None = None
         if mime in IMAGE_TYPES:
+            from parley.domain.files.images import IMAGE_ERRORS, examine
+
             try:
                 facts = await asyncio.to_thread(
                     examine, path, mime, thumb, s.thumbnail_px, s.strip_location
