@@ -7,11 +7,12 @@ import hashlib
 import io
 from collections.abc import AsyncIterator
 
+import boto3
 import grpc
 
 from parley.file.v1 import file_pb2, file_pb2_grpc
 from parley.msg.v1 import content_pb2, message_pb2, msg_pb2
-from tests.harness import ST, Api, bearer, error_reason, new_user_id
+from tests.harness import ST, Api, ServerProcess, bearer, error_reason, new_user_id
 
 CHUNK = 64 * 1024
 
@@ -79,6 +80,23 @@ class Files:
             metadata=self.md,
         )
         return resp.url
+
+
+def stored_blobs(server: ServerProcess) -> list[str]:
+    """The names (SHA-256) of the blobs a server stores, wherever it keeps them."""
+    env = server.env
+    if env.get("PARLEY_FILES__BACKEND") == "s3":
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=env["PARLEY_FILES__S3_ENDPOINT"],
+            region_name="us-east-1",
+            aws_access_key_id=env["PARLEY_FILES__S3_ACCESS_KEY"],
+            aws_secret_access_key=env["PARLEY_FILES__S3_SECRET_KEY"],
+        )
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=env["PARLEY_FILES__S3_BUCKET"])
+        return [o["Key"].rsplit("/", 1)[-1] for page in pages for o in page.get("Contents", [])]
+    root = server.data_dir / "files" / "blobs"
+    return [p.name for p in root.rglob("*") if p.is_file()]
 
 
 async def user(api: Api, prefix: str = "f") -> tuple[str, str]:

@@ -8,18 +8,16 @@ import asyncio
 import grpc
 
 from parley.msg.v1 import msg_pb2
-from tests.api.files.client import Files, refused, send_file, user
-from tests.api.files.test_upload import blobs
+from tests.api.files.client import Files, refused, send_file, stored_blobs, user
 from tests.harness import Api, ServerProcess, bearer
 
 
 async def test_a_revoked_file_is_collected_and_a_sent_one_stays(
     fresh_server: ServerProcess,
 ) -> None:
-    fresh_server.env = {
-        "PARLEY_FILES__GC_GRACE_SECONDS": "0",
-        "PARLEY_FILES__GC_INTERVAL_SECONDS": "0.2",
-    }
+    fresh_server.env.update(
+        {"PARLEY_FILES__GC_GRACE_SECONDS": "0", "PARLEY_FILES__GC_INTERVAL_SECONDS": "0.2"}
+    )
     fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()
@@ -36,7 +34,7 @@ async def test_a_revoked_file_is_collected_and_a_sent_one_stays(
             metadata=bearer(owner),
         )
         for _ in range(100):
-            names = {p.name for p in blobs(fresh_server.data_dir)}
+            names = set(await asyncio.to_thread(stored_blobs, fresh_server))
             if revoked.sha256 not in names:
                 break
             await asyncio.sleep(0.1)

@@ -77,7 +77,7 @@ async def test_tampered_and_foreign_links_are_refused(api: Api) -> None:
 
 
 async def test_an_expired_link_is_refused(fresh_server: ServerProcess) -> None:
-    fresh_server.env = {"PARLEY_FILES__URL_TTL_SECONDS": "0.5"}
+    fresh_server.env["PARLEY_FILES__URL_TTL_SECONDS"] = "0.5"
     fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()

@@ -48,7 +48,7 @@ async def test_an_image_gets_its_size_a_thumbnail_a_placeholder_and_loses_its_lo
 
 
 async def test_the_location_is_kept_when_the_setting_says_so(fresh_server: ServerProcess) -> None:
-    fresh_server.env = {"PARLEY_FILES__STRIP_LOCATION": "false"}
+    fresh_server.env["PARLEY_FILES__STRIP_LOCATION"] = "false"
     fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()

@@ -6,21 +6,16 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 
 from parley.file.v1 import file_pb2
-from tests.api.files.client import CHUNK, Files, refused, sha, user
+from tests.api.files.client import CHUNK, Files, refused, sha, stored_blobs, user
 from tests.harness import Api, ServerProcess
 from tests.sdk.proxy import Proxy
 
 C = grpc.StatusCode
 ELF = b"\x7fELF\x02\x01\x01" + bytes(200)
-
-
-def blobs(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "files" / "blobs").rglob("*") if p.is_file()]
 
 
 async def test_an_upload_round_trips_and_is_typed_from_its_bytes(api: Api) -> None:
@@ -134,7 +129,7 @@ async def test_identical_bytes_are_stored_once(api: Api, server: ServerProcess) 
     first = await Files(api, a).upload(data, "one.txt")
     second = await Files(api, b).upload(data, "two.txt")
     assert first.file_id != second.file_id and first.sha256 == second.sha256
-    assert [p.name for p in blobs(server.data_dir)].count(sha(data)) == 1
+    assert (await asyncio.to_thread(stored_blobs, server)).count(sha(data)) == 1
     assert await Files(api, b).download(second.file_id) == data
 
 
@@ -151,7 +146,7 @@ async def test_a_crash_mid_upload_leaves_no_visible_file_and_the_upload_resumes(
     await files.send(upload_id, data, 0, len(data) // 2)
     await api.close()
     fresh_server.kill9()
-    assert sha(data) not in {p.name for p in blobs(fresh_server.data_dir)}
+    assert sha(data) not in set(await asyncio.to_thread(stored_blobs, fresh_server))
     fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()
@@ -161,13 +156,13 @@ async def test_a_crash_mid_upload_leaves_no_visible_file_and_the_upload_resumes(
         assert status.committed_offset <= len(data) // 2
         done = await files.send(upload_id, data, status.committed_offset)
         assert await files.download(done.file.file_id) == data
-        assert sha(data) in {p.name for p in blobs(fresh_server.data_dir)}
+        assert sha(data) in set(await asyncio.to_thread(stored_blobs, fresh_server))
     finally:
         await api.close()
 
 
 async def test_the_quota_counts_stored_and_pending_bytes(fresh_server: ServerProcess) -> None:
-    fresh_server.env = {"PARLEY_FILES__QUOTA_BYTES_PER_USER": "3000"}
+    fresh_server.env["PARLEY_FILES__QUOTA_BYTES_PER_USER"] = "3000"
     fresh_server.start()
     api = Api(fresh_server.address, fresh_server.admin_secret)
     await api.login_admin()
