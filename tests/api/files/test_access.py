@@ -103,3 +103,18 @@ async def test_an_image_message_names_its_file(api: Api) -> None:
     )
     await api.msg.SendMessage(msg_pb2.SendMessageRequest(message=om), metadata=bearer(owner))
     assert await Files(api, peer).download(info.file_id)
+
+
+async def test_the_streams_admit_their_caller_as_the_table_says(api: Api) -> None:
+    _, token = await user(api)
+    info = await Files(api, token).upload(b"streamed\n" * 10)
+    for md_token, expected in (
+        ("", (C.UNAUTHENTICATED, "ERROR_REASON_TOKEN_MISSING")),
+        (api.admin_token, (C.PERMISSION_DENIED, "ERROR_REASON_PERMISSION_DENIED")),
+        ("not-a-token", (C.UNAUTHENTICATED, "ERROR_REASON_TOKEN_INVALID")),
+    ):
+        files = Files(api, md_token)
+        if not md_token:
+            files.md = ()  # type: ignore[assignment]
+        assert await refused(files.download(info.file_id)) == expected
+        assert await refused(files.send("x" * 32, b"data", 0)) == expected
