@@ -15,7 +15,7 @@ EDITABLE := --no-build-isolation --config-setting editable_mode=compat
 SDK := $(if $(wildcard clients/python/pyproject.toml),-e clients/python,)
 PYTEST_ARGS ?=
 
-.PHONY: install tools console run test test-fast test-cluster lint fmt gen gen-check proto-check dist proto-baseline services bench bench-full bench-cluster clean
+.PHONY: install tools console run test test-fast test-cluster lint fmt gen gen-check proto-check dist proto-baseline services bench bench-full bench-cluster bench-files clean
 
 $(UV):
 	@PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check \
@@ -131,6 +131,10 @@ bench: install
 bench-full: install
 	$(PIP) -r bench/requirements.txt
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench $(BENCH_COMPARE)
+
+# Files: upload and download MiB/s of a 1 GiB file and the server's peak RSS meanwhile.
+bench-files: install
+	$(BIN)/python -m bench.files
 
 # The benchmark against a local cluster (2 gateways, 2 workers) on the engines of `make services`.
 bench-cluster: install services

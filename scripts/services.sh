@@ -2,7 +2,8 @@
 # Parley local service engines for development and CI.
 #
 # Installs (if missing) and starts (if not running) private instances of
-#   Redis, PostgreSQL, MariaDB, NATS (JetStream) and FerretDB (MongoDB wire protocol)
+#   Redis, PostgreSQL, MariaDB, NATS (JetStream), FerretDB (MongoDB wire protocol)
+#   and SeaweedFS (an S3-compatible object store, for the files' S3 backend)
 # each listening on 127.0.0.1 only, with all data, logs and pid files under
 # $PARLEY_SERVICES_DIR (default: <repo>/.services).
 #
@@ -15,7 +16,9 @@
 #   PARLEY_SERVICES_DIR        data/log directory (default <repo>/.services)
 #   PARLEY_REDIS_PORT          (6379)    PARLEY_POSTGRES_PORT (5432)
 #   PARLEY_MYSQL_PORT          (3306)    PARLEY_NATS_PORT     (4222)
-#   PARLEY_MONGO_PORT          (27017)
+#   PARLEY_MONGO_PORT          (27017)   PARLEY_S3_PORT       (8333)
+#   PARLEY_SEAWEEDFS_PORTS     SeaweedFS's own master, volume and filer ports ("9335 9342 8890";
+#                              each also takes the port 10000 above it for gRPC)
 #   PARLEY_FERRETDB_DEBUG_ADDR (-, i.e. disabled; e.g. 127.0.0.1:8088)
 #   PARLEY_SERVICES_TIMEOUT    seconds to wait for each engine to answer (60)
 #
@@ -33,12 +36,22 @@ POSTGRES_PORT="${PARLEY_POSTGRES_PORT:-5432}"
 MYSQL_PORT="${PARLEY_MYSQL_PORT:-3306}"
 NATS_PORT="${PARLEY_NATS_PORT:-4222}"
 MONGO_PORT="${PARLEY_MONGO_PORT:-27017}"
+S3_PORT="${PARLEY_S3_PORT:-8333}"
+read -r SW_MASTER_PORT SW_VOLUME_PORT SW_FILER_PORT <<<"${PARLEY_SEAWEEDFS_PORTS:-9335 9342 8890}"
 FERRETDB_DEBUG_ADDR="${PARLEY_FERRETDB_DEBUG_ADDR:--}"
 WAIT_TIMEOUT="${PARLEY_SERVICES_TIMEOUT:-60}"
 
 HOST=127.0.0.1
 FERRETDB_MODULE_ROOT=github.com/FerretDB/FerretDB
 FERRETDB_VERSION=v1.24.0
+# SeaweedFS has no tagged Go module release the proxy lists; this is the
+# pseudo-version it serves (its go.mod has replace directives, so it is built
+# from a copy of the module, like FerretDB, not with `go install`).
+SEAWEEDFS_MODULE=github.com/seaweedfs/seaweedfs
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+# The S3 identity SeaweedFS creates at start; the tests sign with it.
+S3_ACCESS_KEY=parley
+S3_SECRET_KEY=parley-secret
 GO_BACKPORTS_PKG=golang-1.23-go        # only used when no Go >= 1.21 is present
 
 APT_PACKAGES=(redis-server redis-tools postgresql postgresql-client mariadb-server mariadb-client nats-server)
@@ -66,7 +79,8 @@ fail_with_log() {
     exit 1
 }
 
-for _port in "$REDIS_PORT" "$POSTGRES_PORT" "$MYSQL_PORT" "$NATS_PORT" "$MONGO_PORT"; do
+for _port in "$REDIS_PORT" "$POSTGRES_PORT" "$MYSQL_PORT" "$NATS_PORT" "$MONGO_PORT" "$S3_PORT" \
+    "$SW_MASTER_PORT" "$SW_VOLUME_PORT" "$SW_FILER_PORT"; do
     [[ $_port =~ ^[0-9]+$ ]] || die "invalid port number: '$_port'"
 done
 [[ $WAIT_TIMEOUT =~ ^[0-9]+$ ]] || die "invalid PARLEY_SERVICES_TIMEOUT: '$WAIT_TIMEOUT'"
@@ -106,6 +120,11 @@ FDB_DIR="$SERVICES_DIR/ferretdb"
 FDB_PID="$RUN_DIR/ferretdb.pid"
 FDB_LOG="$LOG_DIR/ferretdb.log"
 FDB_BUILD_LOG="$LOG_DIR/ferretdb-build.log"
+
+SW_DIR="$SERVICES_DIR/seaweedfs"
+SW_PID="$RUN_DIR/seaweedfs.pid"
+SW_LOG="$LOG_DIR/seaweedfs.log"
+SW_BUILD_LOG="$LOG_DIR/seaweedfs-build.log"
 
 # PostgreSQL lives in $SERVICES_DIR/postgres, unless the postgres OS user cannot
 # reach that path (e.g. a repo under a 0700 home directory): then the cluster
@@ -396,6 +415,59 @@ finish_ferretdb_build() {
     say "FerretDB built: $FERRETDB"
 }
 
+# find_weed: sets WEED to a SeaweedFS binary built from SEAWEEDFS_VERSION
+# (its version output names no module version, so a stamp file beside it does).
+WEED=""
+find_weed() {
+    if [[ -x $BIN_DIR/weed && "$(cat "$BIN_DIR/weed.version" 2>/dev/null)" == "$SEAWEEDFS_VERSION" ]]; then
+        WEED="$BIN_DIR/weed"
+        return 0
+    fi
+    return 1
+}
+
+build_weed() {
+    local json moddir src
+    cd /
+    echo "+ $GO mod download -json $SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION"
+    if ! json="$("$GO" mod download -json "$SEAWEEDFS_MODULE@$SEAWEEDFS_VERSION")"; then
+        printf '%s\n' "$json"
+        return 1
+    fi
+    moddir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+    [[ -n $moddir && -d $moddir/weed ]] || { printf '%s\n' "$json"; return 1; }
+    src="$(mktemp -d /tmp/parley-seaweedfs-src.XXXXXX)"
+    # shellcheck disable=SC2064  # expand $src now
+    trap "rm -rf '$src'" EXIT
+    cp -R "$moddir/." "$src/"
+    chmod -R u+w "$src"
+    cd "$src"
+    echo "+ go build -trimpath -o $BIN_DIR/weed ./weed (in a copy of $moddir)"
+    env GOFLAGS=-buildvcs=false GOWORK=off CGO_ENABLED=0 \
+        "$GO" build -trimpath -o "$BIN_DIR/weed.tmp.$$" ./weed
+    mv -f "$BIN_DIR/weed.tmp.$$" "$BIN_DIR/weed"
+    printf '%s\n' "$SEAWEEDFS_VERSION" >"$BIN_DIR/weed.version"
+}
+
+SW_BUILD_PID=""
+start_weed_build() {
+    mkdir -p "$BIN_DIR"
+    say "building SeaweedFS $SEAWEEDFS_VERSION with $("$GO" env GOVERSION) into $BIN_DIR (background, several minutes; log: $SW_BUILD_LOG)"
+    (set -Eeuo pipefail; build_weed) >"$SW_BUILD_LOG" 2>&1 </dev/null 9>&- &
+    SW_BUILD_PID=$!
+}
+
+finish_weed_build() {
+    [[ -n $SW_BUILD_PID ]] || return 0
+    say "waiting for the SeaweedFS build to finish"
+    if ! wait "$SW_BUILD_PID"; then
+        fail_with_log seaweedfs-build "$SW_BUILD_LOG" "building SeaweedFS $SEAWEEDFS_VERSION from source failed"
+    fi
+    SW_BUILD_PID=""
+    find_weed || fail_with_log seaweedfs-build "$SW_BUILD_LOG" "build succeeded but $BIN_DIR/weed is missing"
+    say "SeaweedFS built: $WEED"
+}
+
 install_all() {
     local missing=() p
     for p in "${APT_PACKAGES[@]}"; do
@@ -412,6 +484,11 @@ install_all() {
             install_go_from_backports
             start_ferretdb_build
         fi
+    fi
+
+    if ! find_weed; then
+        [[ -n $GO ]] || find_go || install_go_from_backports
+        start_weed_build
     fi
 
     if ((${#missing[@]})); then
@@ -721,6 +798,45 @@ start_ferretdb() {
 
 stop_ferretdb() { stop_pidfile ferretdb "$FDB_PID" ferretdb; }
 
+# --------------------------------------------------------------------------- seaweedfs
+
+s3_ready() {
+    local line
+    line="$( (exec 3<>"/dev/tcp/$HOST/$S3_PORT" || exit 1
+        printf 'GET /status HTTP/1.0\r\nHost: %s\r\n\r\n' "$HOST" >&3
+        IFS= read -r -t 3 line <&3 && printf '%s' "$line") 2>/dev/null)" || return 1
+    [[ $line == HTTP/1.?" 200"* ]]
+}
+
+start_seaweedfs() {
+    if pidfile_alive "$SW_PID" weed; then
+        if ! s3_ready; then
+            wait_ready seaweedfs "$SW_LOG" "$(pid_of "$SW_PID")" s3_ready
+        fi
+        say "seaweedfs: already running (pid $(pid_of "$SW_PID")) with S3 on $HOST:$S3_PORT"
+        return 0
+    fi
+    [[ -n $WEED ]] || find_weed || die "seaweedfs: binary not found (build step did not run?)"
+    rm -f "$SW_PID"
+    local p
+    for p in "$S3_PORT" "$SW_MASTER_PORT" "$SW_VOLUME_PORT" "$SW_FILER_PORT"; do
+        ensure_port_free seaweedfs "$p"
+    done
+    mkdir -p "$SW_DIR/data"
+    # mini: master, volume, filer and S3 in one process; the access key makes
+    # it create that S3 identity, so requests are signed and checked for real.
+    launch_bg "$SW_LOG" env AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+        "$WEED" mini -dir="$SW_DIR/data" -ip="$HOST" -ip.bind="$HOST" \
+        -master.port="$SW_MASTER_PORT" -volume.port="$SW_VOLUME_PORT" -filer.port="$SW_FILER_PORT" \
+        -s3.port="$S3_PORT" -s3.port.iceberg=0 -s3.port.lance=0 \
+        -webdav=false -admin.ui=false -master.telemetry=false
+    echo "$LAUNCHED_PID" >"$SW_PID"
+    wait_ready seaweedfs "$SW_LOG" "$LAUNCHED_PID" s3_ready
+    say "seaweedfs: started (pid $LAUNCHED_PID) with S3 on $HOST:$S3_PORT (data: $SW_DIR/data)"
+}
+
+stop_seaweedfs() { stop_pidfile seaweedfs "$SW_PID" weed; }
+
 # --------------------------------------------------------------------------- env file
 
 write_env() {
@@ -732,6 +848,7 @@ PARLEY_TEST_POSTGRES_URL=postgresql+asyncpg://parley:parley@$HOST:$POSTGRES_PORT
 PARLEY_TEST_MYSQL_URL=mysql+asyncmy://parley:parley@$HOST:$MYSQL_PORT/parley_test
 PARLEY_TEST_MONGO_URL=mongodb://$HOST:$MONGO_PORT/parley_test
 PARLEY_TEST_NATS_URL=nats://$HOST:$NATS_PORT
+PARLEY_TEST_S3_URL=http://$HOST:$S3_PORT
 EOF
     mv -f "$tmp" "$ENV_FILE"
 }
@@ -750,14 +867,32 @@ cmd_start() {
     start_nats
     finish_ferretdb_build
     start_ferretdb
+    finish_weed_build
+    start_seaweedfs
     write_env
     say "all services up in $((SECONDS - t0))s; env file: $ENV_FILE"
     cat "$ENV_FILE"
 }
 
+cmd_start_s3() {
+    need_root
+    take_lock
+    mkdir -p "$LOG_DIR" "$RUN_DIR" "$BIN_DIR"
+    if ! find_weed; then
+        find_go || install_go_from_backports
+        start_weed_build
+        finish_weed_build
+    fi
+    start_seaweedfs
+    if [[ -f $ENV_FILE ]] && ! grep -q '^PARLEY_TEST_S3_URL=' "$ENV_FILE"; then
+        printf 'PARLEY_TEST_S3_URL=http://%s:%s\n' "$HOST" "$S3_PORT" >>"$ENV_FILE"
+    fi
+}
+
 cmd_stop() {
     need_root
     take_lock
+    stop_seaweedfs
     stop_ferretdb
     stop_nats
     stop_mariadb
@@ -793,6 +928,11 @@ cmd_status() {
     else
         say "ferretdb: NOT running"; bad=1
     fi
+    if pidfile_alive "$SW_PID" weed && s3_ready; then
+        say "seaweedfs: running (pid $(pid_of "$SW_PID")) S3 on $HOST:$S3_PORT"
+    else
+        say "seaweedfs: NOT running"; bad=1
+    fi
     say "services dir: $SERVICES_DIR"
     return "$bad"
 }
@@ -801,11 +941,14 @@ main() {
     local cmd="${1:-start}"
     case "$cmd" in
         start) cmd_start ;;
+        # SeaweedFS alone (built if missing): for a machine whose other engines
+        # an older services.sh started.
+        start-s3) cmd_start_s3 ;;
         stop) cmd_stop ;;
         restart) cmd_stop; cmd_start ;;
         status) cmd_status ;;
         -h | --help | help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-        *) die "unknown command '$cmd' (use start, stop, status or restart)" ;;
+        *) die "unknown command '$cmd' (use start, start-s3, stop, status or restart)" ;;
     esac
 }
 

@@ -24,6 +24,8 @@ from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
 from parley.api.gateway import GatewayUnary
+from parley.api.file_http import FileHttp
+from parley.api.files import FileServicer
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
 from parley.api.policy import PolicyInterceptor, check_covers
@@ -36,6 +38,7 @@ from parley.config import Settings
 from parley.conversation.v1 import conversation_pb2, conversation_pb2_grpc
 from parley.domain.moderation import Moderation
 from parley.domain.node_info import NodeInfo
+from parley.file.v1 import file_pb2, file_pb2_grpc
 from parley.gateway.v1 import gateway_pb2
 from parley.group.v1 import group_pb2, group_pb2_grpc
 from parley.keys import resolve_secrets
@@ -67,6 +70,7 @@ SERVICE_NAMES = (
     msg_pb2.DESCRIPTOR.services_by_name["MsgService"].full_name,
     conversation_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+    file_pb2.DESCRIPTOR.services_by_name["FileService"].full_name,
 )
 
 
@@ -111,6 +115,7 @@ class App:
     server: grpc.aio.Server
     health: health_aio.HealthServicer
     port: int
+    file_http: FileHttp
     metrics: MetricsServer | None = None
     collector: RuntimeCollector | None = None
     web: WebListener | None = None
@@ -124,6 +129,7 @@ class App:
         if self.web is not None:
             stops.append(self.web.stop())
         await asyncio.gather(*stops)
+        await self.file_http.stop()
         if self.metrics is not None:
             await self.metrics.stop()
         if self.collector is not None:
@@ -131,7 +137,9 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> None:
+def _add_servicers(
+    server: HandlerTable, core: Core, validator: Validator, files_url: str
+) -> None:
     authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go
@@ -183,8 +191,12 @@ def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> No
             core.presence,
             Moderation(core.backends.seqs, core.backends.messages),
             NodeInfo(core.settings, core.backends.peers),
+            core.files.store,
         ),
         server,
+    )
+    file_pb2_grpc.add_FileServiceServicer_to_server(
+        FileServicer(authn, core.admission, core.files, files_url), server
     )
 
 
@@ -205,7 +217,13 @@ async def start_app(settings: Settings) -> App:
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, handlers)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    _add_servicers(handlers, core, validator)
+    file_http = FileHttp(core.files, settings.files.http_listen)
+    try:
+        http_port = await file_http.start()
+    except OSError as e:
+        raise SystemExit(f"cannot listen on {settings.files.http_listen}: {e}") from e
+    files_url = settings.files.public_url or f"http://{file_http.host}:{http_port}"
+    _add_servicers(handlers, core, validator, files_url)
     handlers.install(server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     add_reflection(
@@ -227,7 +245,7 @@ async def start_app(settings: Settings) -> App:
         mport = await metrics.start()
         announce(f"metrics on http://{metrics.host}:{mport}/metrics")
     web = await web_listener(settings, (*SERVICE_NAMES, health_name), handlers, interceptors)
-    app = App(core, server, health_servicer, port, metrics, collector, web)
+    app = App(core, server, health_servicer, port, file_http, metrics, collector, web)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parley.clock import now_ms
@@ -25,6 +26,7 @@ from parley.domain.admin import Admin
 from parley.domain.auth import Admission, Auth
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
+from parley.domain.files import Files
 from parley.domain.groups import Groups, SendRules
 from parley.domain.idempotency import Idempotency
 from parley.domain.messages import FindStored, Messages
@@ -53,8 +55,12 @@ from parley.storage.interfaces import (
     PresenceStore,
     TokenStore,
 )
+from parley.storage.files.local import LocalBlobStore
+from parley.storage.files.staging import Staging
+from parley.storage.interfaces import BlobStore, MessageStore, PresenceStore, TokenStore
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url
+from parley.storage.sql.files import SqlFileStore
 from parley.storage.sql.groups import SqlGroupStore
 from parley.storage.sql.idempotency import SqlIdempotencyStore
 from parley.storage.sql.push import SqlPushStore
@@ -143,6 +149,7 @@ class Core:
     admin: Admin
     statistics: Statistics
     idempotency: Idempotency
+    files: Files
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -158,6 +165,7 @@ class Core:
         await self.idempotency.drain(grace_seconds)
         await self.hooks.stop(grace_seconds)
         await self.commit.stop()
+        await self.files.blobs.close()
         await self.presence.stop()
         if self.cluster is not None:
             await self.cluster.stop(grace_seconds)
@@ -214,6 +222,7 @@ async def build_core(settings: Settings) -> Core:
     )
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_, hooks, b.peers)
     access = Access(groups, relations)
+    files = await open_files(settings, stores, b.messages, access, hooks)
     messages = Messages(
         settings,
         log_,
@@ -222,6 +231,7 @@ async def build_core(settings: Settings) -> Core:
         SendHooks(hooks, push, limits.max_content_bytes),
         b.find_stored,
         b.old_resend_ms,
+        files.readers,
     )
     sync = Sync(access, b.seqs, b.messages, stores.conversations)
     read_state = ReadState(access, log_, sync, caches.delivery_cursors)
@@ -261,6 +271,7 @@ async def build_core(settings: Settings) -> Core:
             settings.idempotency.lease_seconds,
             settings.idempotency.wait_seconds,
         ),
+        files=files,
     )
     await hooks.start()
     if b.cluster is not None and b.cluster.peers is not None:
@@ -268,6 +279,9 @@ async def build_core(settings: Settings) -> Core:
         # Changes told between the loads above and the subscription.
         await b.cluster.peers.resync()
     await presence.start()
+    if settings.files.gc_interval_seconds > 0:
+        collect = files.collector.loop(settings.files.gc_interval_seconds)
+        core.background.append(asyncio.get_running_loop().create_task(collect))
     if settings.messages.retention_days > 0:
         core.background.append(asyncio.get_running_loop().create_task(_retention(core)))
     core.background.append(asyncio.get_running_loop().create_task(_purge_keys(core)))
@@ -296,6 +310,37 @@ async def _purge_keys(core: Core) -> None:
         except Exception:
             log.exception("idempotency key purge failed")
         await asyncio.sleep(core.settings.idempotency.purge_interval_seconds)
+async def open_files(
+    settings: Settings, stores: SqlStores, messages: MessageStore, access: Access, hooks: Hooks
+) -> Files:
+    """Bytes in a local directory (embedded default) or S3; pending uploads
+    staged on this node's disk; records beside the other SQL tables."""
+    fs = settings.files
+    root = Path(fs.dir) if fs.dir else Path(settings.data_dir) / "files"
+    blobs: BlobStore
+    if fs.backend == "s3":
+        from parley.storage.files.s3 import S3BlobStore
+
+        s3 = S3BlobStore(
+            fs.s3_endpoint, fs.s3_bucket, fs.s3_region, fs.s3_access_key, fs.s3_secret_key
+        )
+        await s3.ensure_bucket()
+        blobs = s3
+    elif fs.backend == "local":
+        blobs = LocalBlobStore(root)
+    else:
+        raise SystemExit(f"files.backend must be local or s3, not {fs.backend!r}")
+    return Files(
+        fs,
+        settings.auth.token_secret,
+        SqlFileStore(stores.engine),
+        blobs,
+        Staging(root),
+        access,
+        messages,
+        stores.conversations,
+        hooks,
+    )
 
 
 async def _retention(core: Core) -> None:

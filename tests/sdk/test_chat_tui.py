@@ -206,3 +206,34 @@ async def test_groups_and_unknown_users_in_a_terminal(
 
 async def _has_text(client: ParleyClient, cid: str, text: str) -> bool:
     return text in [m.text for m in await client.get_history(cid)]
+
+
+async def test_a_file_sent_and_saved_in_terminals(
+    server: ServerProcess, api: Api, tmp_path: Path, terminals: Terminals
+) -> None:
+    alice, bob = await accounts(api, 2, "tuf")
+    a, b = alice.user_id, bob.user_id
+    term = terminals
+    for name, acc in (("alice", alice), ("bob", bob)):
+        argv, env = chat_command(server.address, acc.token, f"{name}-term", tmp_path / f"{name}.db")
+        term.start(name, argv, env)
+    await wait_for(term, "alice", f"[connected as {a}]")
+    await wait_for(term, "bob", f"[connected as {b}]")
+    src = tmp_path / "minutes.txt"
+    src.write_bytes(b"minutes of the meeting\n" * 2000)
+    term.type("alice", f"/open {b}")
+    await wait_for(term, "alice", f"--- chat with {b} ---")
+    term.type("alice", f"/send-file {src}")
+    await wait_for(term, "alice", "[minutes.txt: 100%]")
+    await wait_for(term, "alice", "[sent #1]")
+    await wait_for(term, "bob", f"[new] {a}: [File] minutes.txt")
+    term.type("bob", f"/open {a}")
+    await wait_for(term, "bob", f"--- chat with {a} ---")
+    dest = tmp_path / "saved.txt"
+    term.type("bob", f"/save 1 {dest}")
+    await wait_for(term, "bob", f"[saved {dest} ({src.stat().st_size} bytes)]")
+    assert dest.read_bytes() == src.read_bytes()
+    term.type("alice", "/quit")
+    term.type("bob", "/quit")
+    await wait_exit(term, "alice")
+    await wait_exit(term, "bob")

@@ -6,11 +6,14 @@ own module with only the collaborators it needs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from parley.file.v1 import file_pb2
 from parley.msg.v1 import content_pb2, message_pb2
 from parley_sdk.conversations import Conversations
 from parley_sdk.errors import NotConnectedError
+from parley_sdk.files import Files, Progress, content_for
 from parley_sdk.ids import single_conversation_id
 from parley_sdk.messages import Messages
 from parley_sdk.models import ChatMessage, Conversation, MessageReceipt, PresenceEvent, UserProfile
@@ -28,6 +31,7 @@ class ClientApi:
     reads: ReadState
     presence: Presence
     users: Users
+    files: Files
 
     # -- conversations ------------------------------------------------------
 
@@ -156,6 +160,27 @@ class ClientApi:
             silent=silent,
             client_msg_id=client_msg_id,
         )
+
+    # -- files ---------------------------------------------------------------
+
+    async def upload_file(
+        self, path: str | Path, progress: Progress | None = None
+    ) -> file_pb2.FileInfo:
+        """Uploads a file, resuming after lost connections; `progress(done, total)`."""
+        return await self.files.upload(path, progress)
+
+    async def send_file(
+        self, conversation_id: str, path: str | Path, progress: Progress | None = None
+    ) -> ChatMessage:
+        """Uploads a file and sends it: an image message for pictures, a file message otherwise."""
+        info = await self.files.upload(path, progress)
+        return await self.messages.send(conversation_id, content_for(info))
+
+    async def download_file(
+        self, file_id: str, dest: str | Path, progress: Progress | None = None
+    ) -> Path:
+        """Saves a file (one the user uploaded or received) at `dest`, through the cache."""
+        return await self.files.download(file_id, dest, progress)
 
     async def resend(self, message: ChatMessage | str) -> ChatMessage:
         """Sends a FAILED message again with the same client id."""

@@ -29,6 +29,7 @@ from parley_sdk.api import ClientApi
 from parley_sdk.apply import Effects, apply_delivered, set_read, total_unread
 from parley_sdk.conversations import Conversations
 from parley_sdk.errors import ClientClosedError, NotConnectedError, ParleyError
+from parley_sdk.files import Files
 from parley_sdk.groups import Groups
 from parley_sdk.ids import group_conversation_id, parse_platform, single_conversation_id
 from parley_sdk.listeners import Dispatcher, ParleyListener
@@ -62,7 +63,9 @@ class ParleyClient(ClientApi):
     `address` is ``host:port`` (or a callable returning it, asked on every
     connect attempt); `token` a user token from the app server; `platform` the
     token's platform; `device_id` a stable id of this installation; `db_path`
-    the SQLite file of this user on this device (``":memory:"`` for none).
+    the SQLite file of this user on this device (``":memory:"`` for none);
+    `cache_dir` where downloaded files are kept (default ``<db_path>.files``;
+    none for an in-memory store).
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class ParleyClient(ClientApi):
         sync: SyncOptions | None = None,
         send_timeout: float = 60.0,
         rpc_timeout: float = 30.0,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self.store = Store(db_path)
         self.dispatcher = Dispatcher()
@@ -117,6 +121,9 @@ class ParleyClient(ClientApi):
         )
         self.presence = Presence(self.conn)
         self.users = Users(self.store, self.rpc, self.conn, self._require_user)
+        if cache_dir is None and str(db_path) != ":memory:":
+            cache_dir = Path(f"{db_path}.files")
+        self.files = Files(self.conn, Path(cache_dir) if cache_dir is not None else None)
         self.user_id = ""
         self._total_unread: int | None = None
         self._online_task: asyncio.Task[None] | None = None

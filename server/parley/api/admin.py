@@ -10,6 +10,7 @@ from parley.domain.moderation import Moderation
 from parley.domain.node_info import NodeInfo
 from parley.domain.stats import Statistics
 from parley.realtime.presence import Presence
+from parley.storage.interfaces import FileStore
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
@@ -21,6 +22,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         presence: Presence,
         moderation: Moderation,
         node: NodeInfo,
+        files: FileStore,
     ) -> None:
         self.authn = authn
         self.admin = admin
@@ -28,6 +30,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.presence = presence
         self.moderation = moderation
         self.node = node
+        self.files = files
 
     @rpc
     async def GetStatistics(
@@ -36,6 +39,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self.authn.caller(context)
         resp = await self.stats.get(request.start_date, request.end_date)
         resp.online_users, resp.open_streams = await self.presence.counts()
+        resp.file_bytes = await self.files.bytes_used()
+        for user_id, used in await self.files.top_users(10):
+            resp.top_storage_users.add(user_id=user_id, bytes=used)
         return resp
 
     @rpc

@@ -98,6 +98,13 @@ RPCS: dict[str, Rule] = {
         _U, T.CONVERSATION, Action.SET_CONVERSATION
     ),
     "/parley.conversation.v1.ConversationService/GetTotalUnread": Rule(_U, T.OWN),
+    "/parley.file.v1.FileService/StartUpload": Rule(_U, T.OWN),
+    # Streams: api/files.py admits the caller by the same table.
+    "/parley.file.v1.FileService/UploadChunks": Rule(_U, T.OWN),
+    "/parley.file.v1.FileService/GetUploadStatus": Rule(_U, T.OWN),
+    "/parley.file.v1.FileService/GetFile": Rule(_U, T.FILE),
+    "/parley.file.v1.FileService/Download": Rule(_U, T.FILE),
+    "/parley.file.v1.FileService/GetDownloadUrl": Rule(_U, T.FILE),
     "/parley.admin.v1.AdminService/GetStatistics": Rule(_A, T.OWN),
     "/parley.admin.v1.AdminService/ListUsers": Rule(_A, T.ANY_USER),
     "/parley.admin.v1.AdminService/GetUser": Rule(_A, T.ANY_USER),

@@ -183,6 +183,58 @@ class StorageSettings(BaseModel):
     sqlite_synchronous: str = "FULL"
 
 
+class FileSettings(BaseModel):
+    """Files and media (parley.domain.files, docs/files.md)."""
+
+    # Largest file accepted, in bytes.
+    max_bytes: Annotated[int, Field(ge=1)] = 100 * 1024 * 1024
+    # MIME types accepted, as sniffed from the bytes; "*" accepts every type.
+    allowed_types: list[str] = Field(
+        default_factory=lambda: [
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "audio/mpeg",
+            "audio/ogg",
+            "audio/mp4",
+            "video/mp4",
+            "video/webm",
+            "application/pdf",
+            "application/zip",
+            "text/plain",
+        ]
+    )
+    # Bytes a user may store (files sent or pending); 0: no quota.
+    quota_bytes_per_user: Annotated[int, Field(ge=0)] = 0
+    # Largest chunk of UploadChunks and Download (below limits.max_transport_bytes).
+    chunk_bytes: Annotated[int, Field(ge=1024)] = 256 * 1024
+    # An upload not finished within this is dropped with its staged bytes.
+    upload_ttl_seconds: float = 24 * 3600.0
+    # "local" (a directory, `dir`) or "s3" (the s3_* settings).
+    backend: str = "local"
+    # Local blobs and staged uploads; empty: <data_dir>/files.
+    dir: str = ""
+    s3_endpoint: str = ""
+    s3_bucket: str = "parley-files"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Plain HTTP GET of signed URLs; port 0 picks a free one.
+    http_listen: str = "127.0.0.1:0"
+    # The URL prefix clients reach http_listen by (a proxy, a CDN); empty: http://<http_listen>.
+    public_url: str = ""
+    url_ttl_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Images: drop the GPS location from the EXIF metadata before storing.
+    strip_location: bool = True
+    # Longest side of image thumbnails, in pixels.
+    thumbnail_px: Annotated[int, Field(ge=16)] = 320
+    # The collector drops files no message names once they are this old...
+    gc_grace_seconds: float = 24 * 3600.0
+    # ...checking this often (0: never).
+    gc_interval_seconds: float = 3600.0
+
+
 class ClusterSettings(BaseModel):
     """Engines and bus of cluster mode (`mode = "cluster"`); see docs/cluster.md.
     SQL (users, relations, groups, conversations) is `storage.database_url`."""
@@ -238,6 +290,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    files: FileSettings = Field(default_factory=FileSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @classmethod

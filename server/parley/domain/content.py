@@ -20,15 +20,17 @@ def validate_content(content: content_pb2.Content, max_bytes: int) -> None:
     if kind == "text":
         _need(bool(content.text.text.strip()), "text content is empty")
     elif kind == "image":
-        _need(bool(content.image.original.url), "image needs original.url")
+        orig = content.image.original
+        _need(bool(orig.url or orig.file_id), "image needs original.url or original.file_id")
     elif kind == "voice":
-        _need(bool(content.voice.url), "voice needs url")
+        _need(bool(content.voice.url or content.voice.file_id), "voice needs url or file_id")
         _need(content.voice.duration_seconds >= 0, "voice duration is negative")
     elif kind == "video":
-        _need(bool(content.video.url), "video needs url")
+        _need(bool(content.video.url or content.video.file_id), "video needs url or file_id")
         _need(content.video.duration_seconds >= 0, "video duration is negative")
     elif kind == "file":
-        _need(bool(content.file.url) and bool(content.file.name), "file needs url and name")
+        f = content.file
+        _need(bool(f.url or f.file_id) and bool(f.name), "file needs a name and url or file_id")
         _need(content.file.size >= 0, "file size is negative")
     elif kind == "location":
         loc = content.location

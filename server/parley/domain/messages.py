@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from time import perf_counter
@@ -15,7 +16,8 @@ from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.config import Settings
 from parley.domain.content import validate_content
-from parley.domain.ports import NO_MESSAGE_HOOKS, MessageHooks
+from parley.domain.files.refs import file_ids
+from parley.domain.ports import NO_MESSAGE_FILES, NO_MESSAGE_HOOKS, MessageFiles, MessageHooks
 from parley.domain.tokens import Identity
 from parley.domain.users import Users
 from parley.errors import ParleyError, R, invalid, not_found, unavailable
@@ -31,6 +33,7 @@ from parley.msg.v1 import content_pb2, message_pb2
 from parley.observability import metrics
 from parley.storage import records as rec
 
+log = logging.getLogger("parley.messages")
 ST = common_pb2.SessionType
 AckWaiter = Callable[[], Awaitable[message_pb2.SendAck]]
 # MessageStore.find_by_client_ids
@@ -83,6 +86,7 @@ class Messages:
         hooks: MessageHooks = NO_MESSAGE_HOOKS,
         find_stored: FindStored | None = None,
         old_resend_ms: int = 0,
+        files: MessageFiles = NO_MESSAGE_FILES,
     ) -> None:
         self._settings = settings
         self._log = log
@@ -99,6 +103,7 @@ class Messages:
         # `old_resend_ms` (by its send_time_ms) is looked up in the stores.
         self.find_stored = find_stored
         self.old_resend_ms = old_resend_ms
+        self.files = files
 
     async def send(
         self, ident: Identity, om: message_pb2.OutgoingMessage, exclude: object | None = None
@@ -133,6 +138,9 @@ class Messages:
                 self._remember(key, ack)
                 return _done(_dup(ack))
         ref, members = await self._route(sender, om)
+        named = file_ids(om.content)
+        if named:
+            await self.files.may_attach(sender, named)
         # A resend after a restart or cache eviction is caught by the writer,
         # which looks up the whole batch's keys in one query (see CommitQueue).
         hooks = self.hooks
@@ -159,6 +167,9 @@ class Messages:
             need_read_receipt=om.need_read_receipt,
         )
         msg.content.CopyFrom(om.content if replaced is None else replaced)
+        if replaced is not None:
+            # The app server's content: it may name files, which it vouches for.
+            named = file_ids(replaced)
         if om.HasField("mentions"):
             msg.mentions.CopyFrom(om.mentions)
         msg.extensions.update(om.extensions)
@@ -186,6 +197,12 @@ class Messages:
                 fut.set_result(ack)
                 return _dup(ack)
             ack = ack_of(msg)
+            if named:
+                try:
+                    await self.files.attached(named, msg.conversation_id, msg.seq)
+                except Exception:
+                    # Stored but not indexed: its readers are refused the files.
+                    log.exception("could not record the files of %s", msg.server_msg_id)
             if replaced is not None:
                 ack.replaced_content.CopyFrom(replaced)
             self._remember(key, ack)

@@ -32,6 +32,7 @@ class Target(Enum):
     GROUP_ADMIN = "a group_id: its owner or an admin"
     GROUP_OWNER = "a group_id: its owner"
     NEW_GROUP = "a group_id the caller may join (members are refused by the domain)"
+    FILE = "a file_id: its uploader, or a reader of a message naming it (domain/files/access.py)"
 
 
 @dataclass(frozen=True, slots=True)

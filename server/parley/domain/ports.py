@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import grpc
+
 from parley.domain.tokens import Identity
+from parley.errors import ParleyError, R
 from parley.msg.v1 import content_pb2, message_pb2
 
 Payload = dict[str, Any]
@@ -124,3 +127,28 @@ NO_HOOKS: ChangeHooks = NoChangeHooks()
 NO_MESSAGE_HOOKS: MessageHooks = NoMessageHooks()
 NO_NOTICE_PUSH: NoticePush = NoNoticePush()
 NO_STREAMS: StreamControl = NoStreams()
+
+
+class MessageFiles(Protocol):
+    """The files a message names (domain/files/access.py): the sender must
+    be able to read each, and once stored the message grants its readers."""
+
+    async def may_attach(self, user_id: str, ids: Sequence[str]) -> None:
+        """Raises FILE_NOT_FOUND for a file the sender may not read."""
+        ...
+
+    async def attached(self, ids: Sequence[str], conversation_id: str, seq: int) -> None: ...
+
+
+class NoMessageFiles:
+    async def may_attach(self, user_id: str, ids: Sequence[str]) -> None:
+        if ids:
+            raise ParleyError(
+                grpc.StatusCode.UNIMPLEMENTED, R.ERROR_REASON_UNIMPLEMENTED, "files are not enabled"
+            )
+
+    async def attached(self, ids: Sequence[str], conversation_id: str, seq: int) -> None:
+        return None
+
+
+NO_MESSAGE_FILES: MessageFiles = NoMessageFiles()

@@ -4,7 +4,8 @@ backend takes and returns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from parley.storage.batch import WriteBatch
@@ -19,6 +20,8 @@ from parley.storage.records import (
     IdempotencyRecord,
     MemberBrief,
     Message,
+    StoredFile,
+    Upload,
     User,
     UserConversation,
 )
@@ -324,3 +327,78 @@ class IdempotencyStore(Protocol):
 
     async def purge(self, now_ms: int) -> int:
         """Deletes the records expired at `now_ms`; returns how many."""
+class FileStore(Protocol):
+    """Metadata of files: records, pending uploads and the messages that name
+    a file (a hint for readers and the collector: the message row decides)."""
+
+    async def put_upload(self, upload: Upload) -> None: ...
+
+    async def get_upload(self, upload_id: str) -> Upload | None: ...
+
+    async def finish_upload(self, upload_id: str, file: StoredFile) -> None:
+        """Stores the file and marks the upload complete, in one transaction."""
+        ...
+
+    async def expired_uploads(self, now_ms: int, limit: int) -> list[Upload]:
+        """Pending uploads past their expiry."""
+        ...
+
+    async def delete_upload(self, upload_id: str) -> None: ...
+
+    async def pending_bytes(self, uploader_id: str, now_ms: int) -> int:
+        """Declared sizes of the user's unexpired pending uploads."""
+        ...
+
+    async def get_file(self, file_id: str) -> StoredFile | None: ...
+
+    async def delete_file(self, file_id: str) -> None:
+        """Deletes the record and its references."""
+        ...
+
+    async def blob_in_use(self, sha256: str) -> bool:
+        """Whether any file record names this blob (as bytes or thumbnail)."""
+        ...
+
+    async def add_refs(self, file_ids: Sequence[str], conversation_id: str, seq: int) -> None: ...
+
+    async def refs(self, file_id: str) -> list[tuple[str, int]]:
+        """(conversation id, seq) of the messages that named the file."""
+        ...
+
+    async def drop_ref(self, file_id: str, conversation_id: str, seq: int) -> None: ...
+
+    async def files_before(
+        self, create_before_ms: int, after_id: str, limit: int
+    ) -> list[StoredFile]:
+        """Files created before the time, by id after `after_id`: the collector's walk."""
+        ...
+
+    async def bytes_used(self, uploader_id: str = "") -> int:
+        """Bytes of the user's files (all files when empty)."""
+        ...
+
+    async def top_users(self, limit: int) -> list[tuple[str, int]]:
+        """The users storing the most bytes, most first."""
+        ...
+
+
+class BlobStore(Protocol):
+    """File bytes by their SHA-256 (content-addressed: one copy per content).
+    A blob is either absent or complete: `put` publishes it atomically."""
+
+    async def put(self, sha256: str, path: Path) -> None:
+        """Publishes the complete, synced local file as the blob (moving or
+        copying it); the same bytes put twice stay one blob."""
+        ...
+
+    async def size(self, sha256: str) -> int | None:
+        """The blob's size; None when absent."""
+        ...
+
+    def read(self, sha256: str, offset: int, length: int, chunk: int) -> AsyncIterator[bytes]:
+        """`length` bytes from `offset`, in chunks of at most `chunk` bytes."""
+        ...
+
+    async def delete(self, sha256: str) -> None: ...
+
+    async def close(self) -> None: ...

@@ -207,3 +207,34 @@ class IdempotencyRecord:
     expire_time_ms: int = 0
     # A pending record past it is abandoned (its server died): the next claim replaces it.
     lease_until_ms: int = 0
+class StoredFile:
+    """A completed upload. `sha256` names the stored bytes (the blob key); two
+    files with the same bytes share one blob."""
+
+    file_id: str
+    uploader_id: str
+    name: str
+    size: int
+    mime_type: str
+    sha256: str
+    create_time_ms: int
+    width: int = 0
+    height: int = 0
+    placeholder: str = ""
+    thumb_sha256: str = ""
+    thumb_size: int = 0
+
+
+@dataclass(slots=True)
+class Upload:
+    """A pending (or completed: `file_id` set) resumable upload; its bytes
+    are staged by the blob side until the last one arrives."""
+
+    upload_id: str
+    uploader_id: str
+    name: str
+    size: int
+    sha256: str
+    create_time_ms: int
+    expire_time_ms: int
+    file_id: str = ""

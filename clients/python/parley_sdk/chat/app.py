@@ -362,13 +362,47 @@ class ChatApp(ParleyListener):
                 for msg in await self.client.get_history(self.open_cid, limit=200):
                     if msg.send_status == SendStatus.FAILED:
                         self._spawn(self.client.resend(msg))
+            elif cmd == "/send-file" and self.open_cid and arg:
+                self._spawn(self.send_file(self.open_cid, Path(arg)))
+            elif cmd == "/save" and self.open_cid and " " in arg:
+                number, _, dest = arg.partition(" ")
+                await self.save(await self._seq(number), Path(dest.strip()))
             else:
                 self.out(f"unknown or incomplete command {cmd!r}; /help lists them")
         except ParleyError as e:
             self.out(f"[error: {e.reason or e.code.name}: {e.message}]")
-        except ValueError as e:
+        except (ValueError, OSError) as e:
             self.out(f"[error: {e}]")
         return True
+
+    async def send_file(self, conversation_id: str, path: Path) -> None:
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            tenth = done * 10 // max(total, 1)
+            if tenth != shown[0]:
+                shown[0] = tenth
+                self.out(f"[{path.name}: {done * 100 // max(total, 1)}%]")
+
+        try:
+            await self.client.send_file(conversation_id, path, progress)
+        except ParleyError as e:
+            self.out(f"[error: {e.reason or e.code.name}: {e.message}]")
+        except OSError as e:
+            self.out(f"[error: {e}]")
+
+    async def save(self, seq: int, dest: Path) -> None:
+        msg = await self.client.get_message(self.open_cid, seq)
+        content = msg.content if msg is not None else None
+        file_id = ""
+        if content is not None:
+            file_id = content.file.file_id or content.image.original.file_id
+            file_id = file_id or content.voice.file_id or content.video.file_id
+        if not file_id:
+            self.out("[that message holds no file]")
+            return
+        saved = await self.client.download_file(file_id, dest)
+        self.out(f"[saved {saved} ({saved.stat().st_size} bytes)]")
 
     async def _seq(self, number: str) -> int:
         """The seq of a message number typed in a command (`#3` or `3`)."""

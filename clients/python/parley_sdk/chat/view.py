@@ -16,6 +16,8 @@ HELP = """commands:
   /revoke <n>               revoke one of your messages
   /delete <n>               delete a message for yourself
   /resend                   resend your failed messages in the open conversation
+  /send-file <path>         upload a file (or picture) and send it to the open conversation
+  /save <n> <path>          save the file or picture of message n at path
   /help                     this text
   /quit                     leave (also Ctrl-D)
 <n> is the number shown before a message (#n); #- is a message still being sent.

@@ -254,4 +254,45 @@ def _widen_integers() -> None:
                 column.type = BigInteger()
 
 
+class FileRow(SQLModel, table=True):
+    """A stored file (storage.records.StoredFile)."""
+
+    __tablename__ = "files"
+    file_id: str = Field(primary_key=True, max_length=64)
+    uploader_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=255)
+    size: int = 0
+    mime_type: str = Field(max_length=128)
+    sha256: str = Field(index=True, max_length=64)
+    create_time_ms: int = Field(index=True)
+    width: int = 0
+    height: int = 0
+    placeholder: str = Field(default="", max_length=128)
+    thumb_sha256: str = Field(default="", index=True, max_length=64)
+    thumb_size: int = 0
+
+
+class FileUploadRow(SQLModel, table=True):
+    """A resumable upload (storage.records.Upload)."""
+
+    __tablename__ = "file_uploads"
+    upload_id: str = Field(primary_key=True, max_length=64)
+    uploader_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=255)
+    size: int = 0
+    sha256: str = Field(max_length=64)
+    create_time_ms: int = 0
+    expire_time_ms: int = Field(index=True)
+    file_id: str = Field(default="", max_length=64)
+
+
+class FileRefRow(SQLModel, table=True):
+    """A message that named a file in its content."""
+
+    __tablename__ = "file_refs"
+    file_id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(primary_key=True, max_length=160)
+    seq: int = Field(primary_key=True)
+
+
 _widen_integers()

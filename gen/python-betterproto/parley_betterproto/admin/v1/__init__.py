@@ -120,6 +120,25 @@ class GetStatisticsResponse(betterproto.Message):
     total_users: int = betterproto.int64_field(4)
     """Registered users now."""
 
+    file_bytes: int = betterproto.int64_field(5)
+    """
+    Bytes of stored files now (each file counted, shared bytes once per file).
+    """
+
+    top_storage_users: List["UserStorage"] = betterproto.message_field(6)
+    """The users storing the most file bytes (up to 10), most first."""
+
+
+@dataclass(eq=False, repr=False)
+class UserStorage(betterproto.Message):
+    """File bytes one user stores."""
+
+    user_id: str = betterproto.string_field(1)
+    """The user."""
+
+    bytes: int = betterproto.int64_field(2)
+    """Bytes of the user's files, thumbnails included."""
+
 
 @dataclass(eq=False, repr=False)
 class ListUsersRequest(betterproto.Message):

@@ -251,6 +251,36 @@ class ErrorReason(betterproto.Enum):
     A call with this idempotency key is still running: retry later to get its answer.
     """
 
+    FILE_NOT_FOUND = 52
+    """The file (or upload) does not exist or the caller may not read it."""
+
+    FILE_TOO_LARGE = 53
+    """The file exceeds the configured size limit."""
+
+    FILE_TYPE_NOT_ALLOWED = 54
+    """The file's type (sniffed from its bytes) is not in the allowed list."""
+
+    FILE_HASH_MISMATCH = 55
+    """
+    The uploaded bytes do not match the declared SHA-256 (or size); upload again.
+    """
+
+    UPLOAD_OFFSET_MISMATCH = 56
+    """
+    A chunk's offset is not the upload's committed offset; ask GetUploadStatus and resume there.
+    """
+
+    QUOTA_EXCEEDED = 57
+    """The user's storage quota would be exceeded."""
+
+    UPLOAD_NOT_FOUND = 58
+    """The upload id is unknown, expired or not the caller's."""
+
+    FILE_URL_INVALID = 59
+    """
+    A signed download URL is malformed, tampered with or expired (HTTP 403, X-Parley-Reason header).
+    """
+
 
 @dataclass(eq=False, repr=False)
 class PageRequest(betterproto.Message):

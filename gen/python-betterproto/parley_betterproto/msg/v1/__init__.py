@@ -162,13 +162,16 @@ class ImageRendition(betterproto.Message):
     size: int = betterproto.int64_field(4)
     """Size in bytes."""
 
+    file_id: str = betterproto.string_field(5)
+    """A file stored by Parley's FileService (instead of, or beside, url)."""
+
 
 @dataclass(eq=False, repr=False)
 class ImageContent(betterproto.Message):
     """An image uploaded by the app to its storage."""
 
     original: "ImageRendition" = betterproto.message_field(1)
-    """The original picture (url required)."""
+    """The original picture (url or file_id required)."""
 
     big: "ImageRendition" = betterproto.message_field(2)
     """A large preview."""
@@ -179,13 +182,16 @@ class ImageContent(betterproto.Message):
     mime_type: str = betterproto.string_field(4)
     """MIME type, e.g. image/jpeg."""
 
+    placeholder: str = betterproto.string_field(5)
+    """A BlurHash placeholder shown while the picture loads."""
+
 
 @dataclass(eq=False, repr=False)
 class VoiceContent(betterproto.Message):
     """A voice clip."""
 
     url: str = betterproto.string_field(1)
-    """URL of the audio file (required)."""
+    """URL of the audio file (url or file_id required)."""
 
     duration_seconds: int = betterproto.int32_field(2)
     """Duration in seconds."""
@@ -196,13 +202,16 @@ class VoiceContent(betterproto.Message):
     mime_type: str = betterproto.string_field(4)
     """MIME type, e.g. audio/aac."""
 
+    file_id: str = betterproto.string_field(5)
+    """A file stored by Parley's FileService (instead of url)."""
+
 
 @dataclass(eq=False, repr=False)
 class VideoContent(betterproto.Message):
     """A video."""
 
     url: str = betterproto.string_field(1)
-    """URL of the video file (required)."""
+    """URL of the video file (url or file_id required)."""
 
     duration_seconds: int = betterproto.int32_field(2)
     """Duration in seconds."""
@@ -216,13 +225,16 @@ class VideoContent(betterproto.Message):
     mime_type: str = betterproto.string_field(5)
     """MIME type, e.g. video/mp4."""
 
+    file_id: str = betterproto.string_field(6)
+    """A file stored by Parley's FileService (instead of url)."""
+
 
 @dataclass(eq=False, repr=False)
 class FileContent(betterproto.Message):
     """A file."""
 
     url: str = betterproto.string_field(1)
-    """URL of the file (required)."""
+    """URL of the file (url or file_id required)."""
 
     name: str = betterproto.string_field(2)
     """File name shown to users (required)."""
@@ -232,6 +244,9 @@ class FileContent(betterproto.Message):
 
     mime_type: str = betterproto.string_field(4)
     """MIME type."""
+
+    file_id: str = betterproto.string_field(5)
+    """A file stored by Parley's FileService (instead of url)."""
 
 
 @dataclass(eq=False, repr=False)

@@ -64,16 +64,28 @@ class GetStatisticsRequest(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ...) -> None: ...
 
 class GetStatisticsResponse(_message.Message):
-    __slots__ = ("days", "online_users", "open_streams", "total_users")
+    __slots__ = ("days", "online_users", "open_streams", "total_users", "file_bytes", "top_storage_users")
     DAYS_FIELD_NUMBER: _ClassVar[int]
     ONLINE_USERS_FIELD_NUMBER: _ClassVar[int]
     OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_USERS_FIELD_NUMBER: _ClassVar[int]
+    FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TOP_STORAGE_USERS_FIELD_NUMBER: _ClassVar[int]
     days: _containers.RepeatedCompositeFieldContainer[DayStatistics]
     online_users: int
     open_streams: int
     total_users: int
-    def __init__(self, days: _Optional[_Iterable[_Union[DayStatistics, _Mapping]]] = ..., online_users: _Optional[int] = ..., open_streams: _Optional[int] = ..., total_users: _Optional[int] = ...) -> None: ...
+    file_bytes: int
+    top_storage_users: _containers.RepeatedCompositeFieldContainer[UserStorage]
+    def __init__(self, days: _Optional[_Iterable[_Union[DayStatistics, _Mapping]]] = ..., online_users: _Optional[int] = ..., open_streams: _Optional[int] = ..., total_users: _Optional[int] = ..., file_bytes: _Optional[int] = ..., top_storage_users: _Optional[_Iterable[_Union[UserStorage, _Mapping]]] = ...) -> None: ...
+
+class UserStorage(_message.Message):
+    __slots__ = ("user_id", "bytes")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    bytes: int
+    def __init__(self, user_id: _Optional[str] = ..., bytes: _Optional[int] = ...) -> None: ...
 
 class ListUsersRequest(_message.Message):
     __slots__ = ("keyword", "page", "blocked_only")

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bparley/msg/v1/content.proto\x12\rparley.msg.v1\"\xf0\x03\n\x07\x43ontent\x12*\n\x04text\x18\x01 \x01(\x0b\x32\x1a.parley.msg.v1.TextContentH\x00\x12,\n\x05image\x18\x02 \x01(\x0b\x32\x1b.parley.msg.v1.ImageContentH\x00\x12,\n\x05voice\x18\x03 \x01(\x0b\x32\x1b.parley.msg.v1.VoiceContentH\x00\x12,\n\x05video\x18\x04 \x01(\x0b\x32\x1b.parley.msg.v1.VideoContentH\x00\x12*\n\x04\x66ile\x18\x05 \x01(\x0b\x32\x1a.parley.msg.v1.FileContentH\x00\x12\x32\n\x08location\x18\x06 \x01(\x0b\x32\x1e.parley.msg.v1.LocationContentH\x00\x12*\n\x04\x63\x61rd\x18\x07 \x01(\x0b\x32\x1a.parley.msg.v1.CardContentH\x00\x12,\n\x05quote\x18\x08 \x01(\x0b\x32\x1b.parley.msg.v1.QuoteContentH\x00\x12=\n\x0emerged_forward\x18\t \x01(\x0b\x32#.parley.msg.v1.MergedForwardContentH\x00\x12.\n\x06\x63ustom\x18\n \x01(\x0b\x32\x1c.parley.msg.v1.CustomContentH\x00\x42\x06\n\x04kind\"\x1b\n\x0bTextContent\x12\x0c\n\x04text\x18\x01 \x01(\t\"J\n\x0eImageRendition\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\x12\x0c\n\x04size\x18\x04 \x01(\x03\"\xb0\x01\n\x0cImageContent\x12/\n\x08original\x18\x01 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12*\n\x03\x62ig\x18\x02 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x30\n\tthumbnail\x18\x03 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x11\n\tmime_type\x18\x04 \x01(\t\"V\n\x0cVoiceContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x05\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\"\x87\x01\n\x0cVideoContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x05\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12/\n\x08snapshot\x18\x04 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x11\n\tmime_type\x18\x05 \x01(\t\"I\n\x0b\x46ileContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\"K\n\x0fLocationContent\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"D\n\x0b\x43\x61rdContent\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08nickname\x18\x02 \x01(\t\x12\x12\n\navatar_url\x18\x03 \x01(\t\"\xa0\x01\n\x0eMessageSummary\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x15\n\rserver_msg_id\x18\x03 \x01(\t\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x17\n\x0fsender_nickname\x18\x05 \x01(\t\x12\x0f\n\x07summary\x18\x06 \x01(\t\x12\x14\n\x0csend_time_ms\x18\x07 \x01(\x03\"K\n\x0cQuoteContent\x12\x0c\n\x04text\x18\x01 \x01(\t\x12-\n\x06quoted\x18\x02 \x01(\x0b\x32\x1d.parley.msg.v1.MessageSummary\"i\n\x14MergedForwardContent\x12\r\n\x05title\x18\x01 \x01(\t\x12\x11\n\tabstracts\x18\x02 \x03(\t\x12/\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.parley.msg.v1.MessageSummary\"@\n\rCustomContent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\")\n\x08Mentions\x12\x10\n\x08user_ids\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x42\x15\n\x11\x64\x65v.parley.msg.v1P\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bparley/msg/v1/content.proto\x12\rparley.msg.v1\"\xf0\x03\n\x07\x43ontent\x12*\n\x04text\x18\x01 \x01(\x0b\x32\x1a.parley.msg.v1.TextContentH\x00\x12,\n\x05image\x18\x02 \x01(\x0b\x32\x1b.parley.msg.v1.ImageContentH\x00\x12,\n\x05voice\x18\x03 \x01(\x0b\x32\x1b.parley.msg.v1.VoiceContentH\x00\x12,\n\x05video\x18\x04 \x01(\x0b\x32\x1b.parley.msg.v1.VideoContentH\x00\x12*\n\x04\x66ile\x18\x05 \x01(\x0b\x32\x1a.parley.msg.v1.FileContentH\x00\x12\x32\n\x08location\x18\x06 \x01(\x0b\x32\x1e.parley.msg.v1.LocationContentH\x00\x12*\n\x04\x63\x61rd\x18\x07 \x01(\x0b\x32\x1a.parley.msg.v1.CardContentH\x00\x12,\n\x05quote\x18\x08 \x01(\x0b\x32\x1b.parley.msg.v1.QuoteContentH\x00\x12=\n\x0emerged_forward\x18\t \x01(\x0b\x32#.parley.msg.v1.MergedForwardContentH\x00\x12.\n\x06\x63ustom\x18\n \x01(\x0b\x32\x1c.parley.msg.v1.CustomContentH\x00\x42\x06\n\x04kind\"\x1b\n\x0bTextContent\x12\x0c\n\x04text\x18\x01 \x01(\t\"[\n\x0eImageRendition\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0f\n\x07\x66ile_id\x18\x05 \x01(\t\"\xc5\x01\n\x0cImageContent\x12/\n\x08original\x18\x01 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12*\n\x03\x62ig\x18\x02 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x30\n\tthumbnail\x18\x03 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x11\n\tmime_type\x18\x04 \x01(\t\x12\x13\n\x0bplaceholder\x18\x05 \x01(\t\"g\n\x0cVoiceContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x05\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x05 \x01(\t\"\x98\x01\n\x0cVideoContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\x05\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12/\n\x08snapshot\x18\x04 \x01(\x0b\x32\x1d.parley.msg.v1.ImageRendition\x12\x11\n\tmime_type\x18\x05 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x06 \x01(\t\"Z\n\x0b\x46ileContent\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x05 \x01(\t\"K\n\x0fLocationContent\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"D\n\x0b\x43\x61rdContent\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08nickname\x18\x02 \x01(\t\x12\x12\n\navatar_url\x18\x03 \x01(\t\"\xa0\x01\n\x0eMessageSummary\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x15\n\rserver_msg_id\x18\x03 \x01(\t\x12\x11\n\tsender_id\x18\x04 \x01(\t\x12\x17\n\x0fsender_nickname\x18\x05 \x01(\t\x12\x0f\n\x07summary\x18\x06 \x01(\t\x12\x14\n\x0csend_time_ms\x18\x07 \x01(\x03\"K\n\x0cQuoteContent\x12\x0c\n\x04text\x18\x01 \x01(\t\x12-\n\x06quoted\x18\x02 \x01(\x0b\x32\x1d.parley.msg.v1.MessageSummary\"i\n\x14MergedForwardContent\x12\r\n\x05title\x18\x01 \x01(\t\x12\x11\n\tabstracts\x18\x02 \x03(\t\x12/\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.parley.msg.v1.MessageSummary\"@\n\rCustomContent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\")\n\x08Mentions\x12\x10\n\x08user_ids\x18\x01 \x03(\t\x12\x0b\n\x03\x61ll\x18\x02 \x01(\x08\x42\x15\n\x11\x64\x65v.parley.msg.v1P\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,27 +37,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TEXTCONTENT']._serialized_start=545
   _globals['_TEXTCONTENT']._serialized_end=572
   _globals['_IMAGERENDITION']._serialized_start=574
-  _globals['_IMAGERENDITION']._serialized_end=648
-  _globals['_IMAGECONTENT']._serialized_start=651
-  _globals['_IMAGECONTENT']._serialized_end=827
-  _globals['_VOICECONTENT']._serialized_start=829
-  _globals['_VOICECONTENT']._serialized_end=915
-  _globals['_VIDEOCONTENT']._serialized_start=918
-  _globals['_VIDEOCONTENT']._serialized_end=1053
-  _globals['_FILECONTENT']._serialized_start=1055
-  _globals['_FILECONTENT']._serialized_end=1128
-  _globals['_LOCATIONCONTENT']._serialized_start=1130
-  _globals['_LOCATIONCONTENT']._serialized_end=1205
-  _globals['_CARDCONTENT']._serialized_start=1207
-  _globals['_CARDCONTENT']._serialized_end=1275
-  _globals['_MESSAGESUMMARY']._serialized_start=1278
-  _globals['_MESSAGESUMMARY']._serialized_end=1438
-  _globals['_QUOTECONTENT']._serialized_start=1440
-  _globals['_QUOTECONTENT']._serialized_end=1515
-  _globals['_MERGEDFORWARDCONTENT']._serialized_start=1517
-  _globals['_MERGEDFORWARDCONTENT']._serialized_end=1622
-  _globals['_CUSTOMCONTENT']._serialized_start=1624
-  _globals['_CUSTOMCONTENT']._serialized_end=1688
-  _globals['_MENTIONS']._serialized_start=1690
-  _globals['_MENTIONS']._serialized_end=1731
+  _globals['_IMAGERENDITION']._serialized_end=665
+  _globals['_IMAGECONTENT']._serialized_start=668
+  _globals['_IMAGECONTENT']._serialized_end=865
+  _globals['_VOICECONTENT']._serialized_start=867
+  _globals['_VOICECONTENT']._serialized_end=970
+  _globals['_VIDEOCONTENT']._serialized_start=973
+  _globals['_VIDEOCONTENT']._serialized_end=1125
+  _globals['_FILECONTENT']._serialized_start=1127
+  _globals['_FILECONTENT']._serialized_end=1217
+  _globals['_LOCATIONCONTENT']._serialized_start=1219
+  _globals['_LOCATIONCONTENT']._serialized_end=1294
+  _globals['_CARDCONTENT']._serialized_start=1296
+  _globals['_CARDCONTENT']._serialized_end=1364
+  _globals['_MESSAGESUMMARY']._serialized_start=1367
+  _globals['_MESSAGESUMMARY']._serialized_end=1527
+  _globals['_QUOTECONTENT']._serialized_start=1529
+  _globals['_QUOTECONTENT']._serialized_end=1604
+  _globals['_MERGEDFORWARDCONTENT']._serialized_start=1606
+  _globals['_MERGEDFORWARDCONTENT']._serialized_end=1711
+  _globals['_CUSTOMCONTENT']._serialized_start=1713
+  _globals['_CUSTOMCONTENT']._serialized_end=1777
+  _globals['_MENTIONS']._serialized_start=1779
+  _globals['_MENTIONS']._serialized_end=1820
 # @@protoc_insertion_point(module_scope)

@@ -37,66 +37,76 @@ class TextContent(_message.Message):
     def __init__(self, text: _Optional[str] = ...) -> None: ...
 
 class ImageRendition(_message.Message):
-    __slots__ = ("url", "width", "height", "size")
+    __slots__ = ("url", "width", "height", "size", "file_id")
     URL_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
     url: str
     width: int
     height: int
     size: int
-    def __init__(self, url: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., size: _Optional[int] = ...) -> None: ...
+    file_id: str
+    def __init__(self, url: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., size: _Optional[int] = ..., file_id: _Optional[str] = ...) -> None: ...
 
 class ImageContent(_message.Message):
-    __slots__ = ("original", "big", "thumbnail", "mime_type")
+    __slots__ = ("original", "big", "thumbnail", "mime_type", "placeholder")
     ORIGINAL_FIELD_NUMBER: _ClassVar[int]
     BIG_FIELD_NUMBER: _ClassVar[int]
     THUMBNAIL_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PLACEHOLDER_FIELD_NUMBER: _ClassVar[int]
     original: ImageRendition
     big: ImageRendition
     thumbnail: ImageRendition
     mime_type: str
-    def __init__(self, original: _Optional[_Union[ImageRendition, _Mapping]] = ..., big: _Optional[_Union[ImageRendition, _Mapping]] = ..., thumbnail: _Optional[_Union[ImageRendition, _Mapping]] = ..., mime_type: _Optional[str] = ...) -> None: ...
+    placeholder: str
+    def __init__(self, original: _Optional[_Union[ImageRendition, _Mapping]] = ..., big: _Optional[_Union[ImageRendition, _Mapping]] = ..., thumbnail: _Optional[_Union[ImageRendition, _Mapping]] = ..., mime_type: _Optional[str] = ..., placeholder: _Optional[str] = ...) -> None: ...
 
 class VoiceContent(_message.Message):
-    __slots__ = ("url", "duration_seconds", "size", "mime_type")
+    __slots__ = ("url", "duration_seconds", "size", "mime_type", "file_id")
     URL_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
     url: str
     duration_seconds: int
     size: int
     mime_type: str
-    def __init__(self, url: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., size: _Optional[int] = ..., mime_type: _Optional[str] = ...) -> None: ...
+    file_id: str
+    def __init__(self, url: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., size: _Optional[int] = ..., mime_type: _Optional[str] = ..., file_id: _Optional[str] = ...) -> None: ...
 
 class VideoContent(_message.Message):
-    __slots__ = ("url", "duration_seconds", "size", "snapshot", "mime_type")
+    __slots__ = ("url", "duration_seconds", "size", "snapshot", "mime_type", "file_id")
     URL_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
     url: str
     duration_seconds: int
     size: int
     snapshot: ImageRendition
     mime_type: str
-    def __init__(self, url: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., size: _Optional[int] = ..., snapshot: _Optional[_Union[ImageRendition, _Mapping]] = ..., mime_type: _Optional[str] = ...) -> None: ...
+    file_id: str
+    def __init__(self, url: _Optional[str] = ..., duration_seconds: _Optional[int] = ..., size: _Optional[int] = ..., snapshot: _Optional[_Union[ImageRendition, _Mapping]] = ..., mime_type: _Optional[str] = ..., file_id: _Optional[str] = ...) -> None: ...
 
 class FileContent(_message.Message):
-    __slots__ = ("url", "name", "size", "mime_type")
+    __slots__ = ("url", "name", "size", "mime_type", "file_id")
     URL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
     url: str
     name: str
     size: int
     mime_type: str
-    def __init__(self, url: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., mime_type: _Optional[str] = ...) -> None: ...
+    file_id: str
+    def __init__(self, url: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., mime_type: _Optional[str] = ..., file_id: _Optional[str] = ...) -> None: ...
 
 class LocationContent(_message.Message):
     __slots__ = ("latitude", "longitude", "description")
