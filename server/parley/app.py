@@ -23,9 +23,9 @@ from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
-from parley.api.gateway import GatewayUnary
 from parley.api.file_http import FileHttp
 from parley.api.files import FileServicer
+from parley.api.gateway import GatewayUnary
 from parley.api.groups import GroupServicer
 from parley.api.messages import MsgServicer
 from parley.api.policy import PolicyInterceptor, check_covers
@@ -137,9 +137,7 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(
-    server: HandlerTable, core: Core, validator: Validator, files_url: str
-) -> None:
+def _add_servicers(server: HandlerTable, core: Core, validator: Validator, files_url: str) -> None:
     authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go

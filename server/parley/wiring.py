@@ -49,15 +49,15 @@ from parley.log.versions import HybridVersionClock, VersionClock
 from parley.realtime.gateway import Gateway
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry
+from parley.storage.files.local import LocalBlobStore
+from parley.storage.files.staging import Staging
 from parley.storage.interfaces import (
+    BlobStore,
     IdempotencyStore,
     MessageStore,
     PresenceStore,
     TokenStore,
 )
-from parley.storage.files.local import LocalBlobStore
-from parley.storage.files.staging import Staging
-from parley.storage.interfaces import BlobStore, MessageStore, PresenceStore, TokenStore
 from parley.storage.sql import SqlStores, open_sql
 from parley.storage.sql.engine import sqlite_url
 from parley.storage.sql.files import SqlFileStore
@@ -310,6 +310,8 @@ async def _purge_keys(core: Core) -> None:
         except Exception:
             log.exception("idempotency key purge failed")
         await asyncio.sleep(core.settings.idempotency.purge_interval_seconds)
+
+
 async def open_files(
     settings: Settings, stores: SqlStores, messages: MessageStore, access: Access, hooks: Hooks
 ) -> Files:

@@ -327,6 +327,8 @@ class IdempotencyStore(Protocol):
 
     async def purge(self, now_ms: int) -> int:
         """Deletes the records expired at `now_ms`; returns how many."""
+
+
 class FileStore(Protocol):
     """Metadata of files: records, pending uploads and the messages that name
     a file (a hint for readers and the collector: the message row decides)."""

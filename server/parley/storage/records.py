@@ -207,6 +207,9 @@ class IdempotencyRecord:
     expire_time_ms: int = 0
     # A pending record past it is abandoned (its server died): the next claim replaces it.
     lease_until_ms: int = 0
+
+
+@dataclass(slots=True)
 class StoredFile:
     """A completed upload. `sha256` names the stored bytes (the blob key); two
     files with the same bytes share one blob."""
