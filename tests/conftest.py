@@ -95,6 +95,9 @@ async def api(server: ServerProcess) -> AsyncIterator[Api]:
 ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_client"})
 
 
+# tryfirst: xdist's worker reads the groups in its own hook of this name,
+# registered after this file, so called before it unless this one goes first.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
