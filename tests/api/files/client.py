@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import boto3
 import grpc
@@ -97,6 +98,19 @@ def stored_blobs(server: ServerProcess) -> list[str]:
         return [o["Key"].rsplit("/", 1)[-1] for page in pages for o in page.get("Contents", [])]
     root = server.data_dir / "files" / "blobs"
     return [p.name for p in root.rglob("*") if p.is_file()]
+
+
+@asynccontextmanager
+async def started(server: ServerProcess, **files: str) -> AsyncIterator[Api]:
+    """Starts `server` with these [files] settings; an admin Api on it."""
+    server.env.update({f"PARLEY_FILES__{name.upper()}": v for name, v in files.items()})
+    server.start()
+    api = Api(server.address, server.admin_secret)
+    await api.login_admin()
+    try:
+        yield api
+    finally:
+        await api.close()
 
 
 async def user(api: Api, prefix: str = "f") -> tuple[str, str]:

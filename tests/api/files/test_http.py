@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import grpc
 
-from tests.api.files.client import Files, refused, user
+from tests.api.files.client import Files, refused, started, user
 from tests.harness import Api, ServerProcess
 
 
@@ -77,11 +77,7 @@ async def test_tampered_and_foreign_links_are_refused(api: Api) -> None:
 
 
 async def test_an_expired_link_is_refused(fresh_server: ServerProcess) -> None:
-    fresh_server.env["PARLEY_FILES__URL_TTL_SECONDS"] = "0.5"
-    fresh_server.start()
-    api = Api(fresh_server.address, fresh_server.admin_secret)
-    await api.login_admin()
-    try:
+    async with started(fresh_server, url_ttl_seconds="0.5") as api:
         _, token = await user(api)
         files = Files(api, token)
         info = await files.upload(b"short-lived\n" * 10)
@@ -90,5 +86,3 @@ async def test_an_expired_link_is_refused(fresh_server: ServerProcess) -> None:
         await asyncio.sleep(1.0)
         status, headers, _ = await get(url)
         assert status == 403 and headers["X-Parley-Reason"] == "ERROR_REASON_FILE_URL_INVALID"
-    finally:
-        await api.close()

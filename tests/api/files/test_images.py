@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from tests.api.files.client import Files, user
+from tests.api.files.client import Files, started, user
 from tests.harness import Api, ServerProcess
 
 GPS_IFD = 0x8825
@@ -48,15 +48,9 @@ async def test_an_image_gets_its_size_a_thumbnail_a_placeholder_and_loses_its_lo
 
 
 async def test_the_location_is_kept_when_the_setting_says_so(fresh_server: ServerProcess) -> None:
-    fresh_server.env["PARLEY_FILES__STRIP_LOCATION"] = "false"
-    fresh_server.start()
-    api = Api(fresh_server.address, fresh_server.admin_secret)
-    await api.login_admin()
-    try:
+    async with started(fresh_server, strip_location="false") as api:
         _, token = await user(api)
         files = Files(api, token)
         original = jpeg_with_location(64, 64)
         info = await files.upload(original, "here.jpg")
         assert await files.download(info.file_id) == original
-    finally:
-        await api.close()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from parley.file.v1 import file_pb2
-from tests.api.files.client import CHUNK, Files, refused, sha, stored_blobs, user
+from tests.api.files.client import CHUNK, Files, refused, sha, started, stored_blobs, user
 from tests.harness import Api, ServerProcess
 from tests.sdk.proxy import Proxy
 
@@ -162,11 +162,7 @@ async def test_a_crash_mid_upload_leaves_no_visible_file_and_the_upload_resumes(
 
 
 async def test_the_quota_counts_stored_and_pending_bytes(fresh_server: ServerProcess) -> None:
-    fresh_server.env["PARLEY_FILES__QUOTA_BYTES_PER_USER"] = "3000"
-    fresh_server.start()
-    api = Api(fresh_server.address, fresh_server.admin_secret)
-    await api.login_admin()
-    try:
+    async with started(fresh_server, quota_bytes_per_user="3000") as api:
         _, token = await user(api)
         files = Files(api, token)
         await files.upload(b"a" * 1000)
@@ -174,5 +170,3 @@ async def test_the_quota_counts_stored_and_pending_bytes(fresh_server: ServerPro
         code, reason = await refused(files.start(b"c" * 600))
         assert (code, reason) == (C.RESOURCE_EXHAUSTED, "ERROR_REASON_QUOTA_EXCEEDED")
         await files.upload(b"d" * 400)
-    finally:
-        await api.close()
