@@ -105,10 +105,21 @@ def read_cpu_seconds(pid: int) -> float | None:
 
 def export_server(rev: str, repo: Path) -> Path:
     """`git archive` of the server sources at `rev` into a temporary
-    directory, so a fixed revision can be measured while the work tree moves."""
+    directory, so a fixed revision can be measured while the work tree moves.
+    The generated contract of `rev` comes along: an older server checks at
+    start that it serves every method of the contract it imports, so it
+    cannot run on the tree's newer one."""
     dest = Path(tempfile.mkdtemp(prefix=f"parley-server-{rev[:12]}-"))
+    paths = ["server"]
+    if (
+        subprocess.run(
+            ["git", "cat-file", "-e", f"{rev}:gen/python"], cwd=repo, capture_output=True
+        ).returncode
+        == 0
+    ):
+        paths.append("gen/python")
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev, "server"],
+        ["git", "archive", "--format=tar", rev, *paths],
         cwd=repo,
         capture_output=True,
         check=True,
@@ -121,9 +132,9 @@ def with_source(env: dict[str, str], source: Path | None) -> dict[str, str]:
     """Puts `source` (a directory holding the `parley` package, see
     export_server) first on the server's PYTHONPATH."""
     if source is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            x for x in (str(source), env.get("PYTHONPATH", "")) if x
-        )
+        contract = source.parent / "gen" / "python"
+        first = [str(source)] + ([str(contract)] if contract.is_dir() else [])
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (*first, env.get("PYTHONPATH", "")) if x)
     return env
 
 
