@@ -4,8 +4,11 @@ links are refused."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import urllib.error
 import urllib.request
+from email.message import Message
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import grpc
@@ -14,17 +17,29 @@ from tests.api.files.client import Files, refused, started, user
 from tests.harness import Api, ServerProcess
 
 
-def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, headers=headers or {})
+def http_get(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, Message, bytes]:
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, dict(resp.headers), resp.read()
+            return resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
-async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    return await asyncio.to_thread(http_get, url, headers)
+def post_json(url: str, body: bytes) -> bytes:
+    req = urllib.request.Request(
+        url, data=body, headers={"content-type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return bytes(resp.read())
+
+
+async def get(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, Message, bytes]:
+    return await asyncio.to_thread(http_get, url, headers, method)
 
 
 def with_query(url: str, **changes: str) -> str:
@@ -52,6 +67,34 @@ async def test_a_signed_url_serves_the_bytes_and_ranges(api: Api) -> None:
     assert (status, body) == (206, data[-5:])
     status, headers, _ = await get(url, {"Range": f"bytes={len(data)}-"})
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
+    status, headers, body = await get(url, method="HEAD")
+    assert (status, body, headers["Content-Length"]) == (200, b"", str(len(data)))
+
+
+async def test_signed_urls_are_served_by_the_web_listener(api: Api, server: ServerProcess) -> None:
+    """One port for browsers: the signed URL's port is the one the server
+    announces for Connect and gRPC-Web, which also answers RPCs."""
+    _, token = await user(api)
+    info = await Files(api, token).upload(b"one port\n" * 10)
+    url = urlsplit(await Files(api, token).url(info.file_id))
+    announced = re.findall(r"web \(Connect, gRPC-Web\) on (http://\S+)", server.log_tail(200))
+    assert announced and f"{url.scheme}://{url.netloc}" == announced[-1]
+    health = f"{url.scheme}://{url.netloc}/grpc.health.v1.Health/Check"
+    assert json.loads(await asyncio.to_thread(post_json, health, b"{}")) == {"status": "SERVING"}
+
+
+async def test_without_the_web_listener_no_url_is_signed(fresh_server: ServerProcess) -> None:
+    fresh_server.env["PARLEY_WEB__ENABLED"] = "false"
+    async with started(fresh_server) as api:
+        _, token = await user(api)
+        files = Files(api, token)
+        info = await files.upload(b"no http\n" * 10)
+        code, reason = await refused(files.url(info.file_id))
+        assert (code, reason) == (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "ERROR_REASON_FILE_URLS_DISABLED",
+        )
+        assert await files.download(info.file_id) == b"no http\n" * 10
 
 
 async def test_tampered_and_foreign_links_are_refused(api: Api) -> None:

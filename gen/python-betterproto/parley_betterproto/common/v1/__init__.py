@@ -281,6 +281,12 @@ class ErrorReason(betterproto.Enum):
     A signed download URL is malformed, tampered with or expired (HTTP 403, X-Parley-Reason header).
     """
 
+    FILE_URLS_DISABLED = 67
+    """
+    GetDownloadUrl on a server that serves no signed URLs: neither the web listener
+     (`web.enabled`) nor `files.public_url` is set. Download streams the bytes instead.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class PageRequest(betterproto.Message):
