@@ -7,7 +7,7 @@ at a time (files.chunk_bytes), never held whole."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, quote
 
 from parley.domain.files import Files
 from parley.errors import ParleyError
@@ -65,9 +65,7 @@ class SignedFiles:
             return
         query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        await self._serve(
-            unquote(path[len(PREFIX) :]), query, headers.get("range"), scope["method"], send
-        )
+        await self._serve(path[len(PREFIX) :], query, headers.get("range"), scope["method"], send)
 
     async def _serve(
         self, file_id: str, q: dict[str, str], range_header: str | None, method: str, send: Send
@@ -111,9 +109,9 @@ class SignedFiles:
         await send({"type": "http.response.start", "status": status, "headers": out})
         if method != "HEAD" and total:
             part = self.files.span(file, thumb == "1", first, last - first + 1)
-            # Each chunk is sent before the next is read: hypercorn's send
-            # waits for the connection to drain, so a slow reader holds back
-            # the reads instead of filling memory.
+            # One chunk at a time: hypercorn's send waits for the socket to
+            # drain (HTTP/1.1) or the stream's buffer to fall below its high
+            # water mark (HTTP/2), so a slow reader holds back the reads.
             async for data in self.files.read(part):
                 await send({"type": "http.response.body", "body": data, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

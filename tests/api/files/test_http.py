@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
+import time
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -14,7 +16,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import grpc
 
 from tests.api.files.client import Files, refused, started, user
-from tests.harness import Api, ServerProcess
+from tests.harness import Api, ServerProcess, rss_kib
+
+MIB = 1024 * 1024
 
 
 def http_get(
@@ -129,3 +133,29 @@ async def test_an_expired_link_is_refused(fresh_server: ServerProcess) -> None:
         await asyncio.sleep(1.0)
         status, headers, _ = await get(url)
         assert status == 403 and headers["X-Parley-Reason"] == "ERROR_REASON_FILE_URL_INVALID"
+
+
+def drain_slowly(url: str) -> int:
+    """Reads the whole body in small pieces, as a slow client would."""
+    got = 0
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        while piece := resp.read(256 * 1024):
+            got += len(piece)
+            time.sleep(0.002)
+    return got
+
+
+async def test_a_signed_url_streams_without_holding_the_file(
+    api: Api, server: ServerProcess
+) -> None:
+    _, token = await user(api)
+    data = random.randbytes(MIB).hex().encode() * 24  # 48 MiB of text
+    info = await Files(api, token).upload(data, "big.txt")
+    url = await Files(api, token).url(info.file_id)
+    before = peak = rss_kib(server)
+    reading = asyncio.ensure_future(asyncio.to_thread(drain_slowly, url))
+    while not reading.done():
+        peak = max(peak, rss_kib(server))
+        await asyncio.sleep(0.01)
+    assert await reading == len(data)
+    assert (peak - before) * 1024 < len(data) // 4, f"RSS grew {(peak - before) // 1024} MiB"
