@@ -110,8 +110,13 @@ class Uploads:
             create_time_ms=now,
             expire_time_ms=now + int(s.upload_ttl_seconds * 1000),
         )
-        await self.pending.create(upload.upload_id)
+        # The record first: bytes without one would never be collected.
         await self.store.put_upload(upload)
+        try:
+            await self.pending.create(upload.upload_id)
+        except Exception:
+            await self.store.delete_upload(upload.upload_id)
+            raise
         return upload
 
     async def own(self, user_id: str, upload_id: str) -> Upload:
