@@ -149,6 +149,13 @@ def _health_status(servicer: health_aio.HealthServicer) -> Callable[[], Awaitabl
     return status
 
 
+def _workers(core: Core) -> Callable[[], set[str]]:
+    cluster = core.backends.cluster
+    if cluster is None or cluster.workers is None:
+        return set
+    return cluster.workers.live
+
+
 def _add_servicers(
     server: HandlerTable,
     core: Core,
@@ -206,7 +213,7 @@ def _add_servicers(
             core.statistics,
             core.presence,
             Moderation(core.backends.seqs, core.backends.messages),
-            NodeInfo(core.settings, core.backends.peers, _health_status(health)),
+            NodeInfo(core.settings, core.backends.peers, _health_status(health), _workers(core)),
             core.files.store,
             core.groups,
         ),

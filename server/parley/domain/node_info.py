@@ -1,6 +1,5 @@
 """What the answering node is, for operators: version, mode, role, and the
-other gateways it hears from (cluster mode; workers do not talk on the peers
-subject, so they are not listed)."""
+other gateways and the workers it hears from (cluster mode)."""
 
 from __future__ import annotations
 
@@ -23,11 +22,14 @@ class NodeInfo:
         settings: Settings,
         peers: Peers,
         health: Callable[[], Awaitable[str]] = _unknown,
+        workers: Callable[[], set[str]] = set,
     ) -> None:
         self.settings = settings
         self.peers = peers
         # The grpc.health.v1 status the node serves (app.py reads its servicer).
         self.health = health
+        # Cluster mode: the workers heard from (parley.bus.worker_beat).
+        self.workers = workers
         self.started_ms = now_ms()
         self.version = version("parley")
 
@@ -41,4 +43,5 @@ class NodeInfo:
             peer_node_ids=sorted(self.peers.live_peers()),
             start_time_ms=self.started_ms,
             health_status=await self.health(),
+            worker_node_ids=sorted(self.workers()),
         )

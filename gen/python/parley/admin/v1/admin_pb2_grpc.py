@@ -175,8 +175,8 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetServerInfo(self, request, context):
-        """Returns what the answering node is: version, mode, role and, in cluster mode, the other
-        gateway nodes it hears from.
+        """Returns what the answering node is: version, mode, role, its grpc.health.v1 status and, in
+        cluster mode, the other gateway nodes and the workers it hears from.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
