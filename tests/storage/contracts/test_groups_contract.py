@@ -84,6 +84,7 @@ async def test_search_groups_by_name_prefix(sql_engine: AsyncEngine) -> None:
     s = SqlGroupStore(sql_engine)
     prefix = uid("n")
     names = [f"{prefix}-b", f"{prefix}-a", f"{prefix}-a", f"{prefix}_c", f"x{prefix}"]
+    names += [f"{prefix}Ka", f"{prefix}Ka-z", f"{prefix}Kb", f"{prefix}K9"]
     ids = []
     for i, name in enumerate(names):
         gid, owner = uid("g"), uid()
@@ -103,7 +104,13 @@ async def test_search_groups_by_name_prefix(sql_engine: AsyncEngine) -> None:
     rest = await s.search_groups(f"{prefix}-", (last.name, last.group_id), 2)
     assert [g.name for g, _ in rest] == [f"{prefix}-b"]
     assert await s.count_groups(f"{prefix}-") == 3
-    assert await s.count_groups(prefix) == 4
+    assert await s.count_groups(prefix) == 8
+    # A prefix ending in a letter is bounded above too: "Ka" takes "Ka-z", not "Kb".
+    assert sorted(g.name for g, _ in await s.search_groups(f"{prefix}Ka", None, 10)) == [
+        f"{prefix}Ka",
+        f"{prefix}Ka-z",
+    ]
+    assert await s.count_groups(f"{prefix}K") == 4
     assert await s.count_groups(uid("none")) == 0
     everything = await s.search_groups("", None, 1000)
     assert {g.group_id for g, _ in everything} >= set(ids)

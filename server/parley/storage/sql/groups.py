@@ -40,13 +40,22 @@ def _chunks(items: Sequence[str]) -> list[list[str]]:
     return [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
 
 
+_BUMPABLE = set("abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY012345678")
+
+
 def _name_prefix(prefix: str) -> list[Any]:
     if not prefix:
         return []
     like = prefix.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-    # The range bound lets ix_groups_name serve the match whatever the
+    # The range bounds let ix_groups_name serve the match whatever the
     # collation (LIKE alone skips the index in PostgreSQL's non-C locales).
-    return [G.c.name >= prefix, G.c.name.like(f"{like}%", escape="\\")]
+    # The upper bound only after a letter or digit that has a successor of its
+    # kind: a locale may ignore punctuation, and "ab-" would then sort "ab-z"
+    # above "ab.".
+    cond = [G.c.name >= prefix, G.c.name.like(f"{like}%", escape="\\")]
+    if prefix[-1] in _BUMPABLE:
+        cond.append(G.c.name < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return cond
 
 
 class SqlGroupStore:
