@@ -1,4 +1,4 @@
-"""AdminService: operator statistics and user management (admin tokens only)."""
+"""AdminService: operator statistics, user and group management (admin tokens only)."""
 
 from __future__ import annotations
 
