@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +137,32 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(server: HandlerTable, core: Core, validator: Validator, files_url: str) -> None:
+def _health_status(servicer: health_aio.HealthServicer) -> Callable[[], Awaitable[str]]:
+    """The server's overall status as grpc.health.v1 answers it to probes."""
+
+    async def status() -> str:
+        request = health_pb2.HealthCheckRequest(service="")
+        # Check reads its status map only; the context is for unknown services.
+        answer: Any = await servicer.Check(request, None)  # type: ignore[arg-type,func-returns-value]
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status))
+
+    return status
+
+
+def _workers(core: Core) -> Callable[[], set[str]]:
+    cluster = core.backends.cluster
+    if cluster is None or cluster.workers is None:
+        return set
+    return cluster.workers.live
+
+
+def _add_servicers(
+    server: HandlerTable,
+    core: Core,
+    validator: Validator,
+    files_url: str,
+    health: health_aio.HealthServicer,
+) -> None:
     authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go
@@ -188,8 +213,9 @@ def _add_servicers(server: HandlerTable, core: Core, validator: Validator, files
             core.statistics,
             core.presence,
             Moderation(core.backends.seqs, core.backends.messages),
-            NodeInfo(core.settings, core.backends.peers),
+            NodeInfo(core.settings, core.backends.peers, _health_status(health), _workers(core)),
             core.files.store,
+            core.groups,
         ),
         server,
     )
@@ -221,7 +247,7 @@ async def start_app(settings: Settings) -> App:
     except OSError as e:
         raise SystemExit(f"cannot listen on {settings.files.http_listen}: {e}") from e
     files_url = settings.files.public_url or f"http://{file_http.host}:{http_port}"
-    _add_servicers(handlers, core, validator, files_url)
+    _add_servicers(handlers, core, validator, files_url, health_servicer)
     handlers.install(server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     add_reflection(
