@@ -56,7 +56,9 @@ const RESUMABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Aborted
 
 /** Lowercase hex SHA-256 of bytes (WebCrypto: browsers and Node alike). */
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  // WebCrypto takes no views of a SharedArrayBuffer: copy those.
+  const owned = data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", owned));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
