@@ -38,7 +38,7 @@ STEP_TIMEOUT_S = 600
 TAIL_LINES = 120
 
 # What an app needs from the tarball: the entries named by `exports`, the
-# error helper, the generated contract and ErrorInfo schema, the README.
+# error and file helpers, the generated contract and ErrorInfo schema, the README.
 REQUIRED_IN_TARBALL = {
     "package.json",
     "README.md",
@@ -48,6 +48,9 @@ REQUIRED_IN_TARBALL = {
     "dist/core.d.ts",
     "dist/errors.js",
     "dist/errors.d.ts",
+    "dist/files.js",
+    "dist/files.d.ts",
+    "dist/files-node.js",
     "dist/gen/google/rpc/error_details_pb.js",
     "dist/gen/google/rpc/error_details_pb.d.ts",
     "dist/gen/parley/common/v1/common_pb.js",

@@ -27,12 +27,15 @@ import { call, errText, openSession, registerPair, serverUnderTest, shutDown, WA
 
 /**
  * A TCP relay to the server. Once armed, it passes that many more bytes from
- * the client, holds the rest for a moment (so the server takes in what
- * arrived) and then drops the connection: a network lost mid-upload.
+ * the client and holds the rest (`held` resolves) until `drop()` cuts every
+ * connection: a network lost mid-upload.
  */
 class CuttingRelay {
-  cuts = 0;
   private budget: number | undefined;
+  private readonly open = new Set<net.Socket>();
+  private reached: () => void = () => undefined;
+  /** Resolves when the armed budget is spent. */
+  held: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly server: net.Server,
@@ -40,7 +43,8 @@ class CuttingRelay {
   ) {}
 
   static async start(target: string): Promise<CuttingRelay> {
-    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+    const colon = target.lastIndexOf(":");
+    const [host, port] = [target.slice(0, colon), Number(target.slice(colon + 1))];
     let relay: CuttingRelay | undefined;
     const server = net.createServer((client) => relay!.pipe(client, net.connect({ host, port })));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -50,17 +54,23 @@ class CuttingRelay {
 
   arm(bytes: number): void {
     this.budget = bytes;
+    this.held = new Promise((resolve) => (this.reached = resolve));
+  }
+
+  drop(): void {
+    for (const socket of this.open) socket.destroy();
   }
 
   private pipe(client: net.Socket, upstream: net.Socket): void {
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", drop);
-    upstream.on("error", drop);
-    client.on("close", drop);
-    upstream.on("close", drop);
+    for (const socket of [client, upstream]) {
+      this.open.add(socket);
+      socket.on("error", () => this.drop());
+      socket.on("close", () => {
+        this.open.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
     upstream.pipe(client);
     client.on("data", (chunk: Buffer) => {
       if (this.budget === undefined) {
@@ -71,15 +81,24 @@ class CuttingRelay {
       } else {
         upstream.write(chunk.subarray(0, this.budget));
         this.budget = undefined;
-        this.cuts += 1;
         client.pause();
-        setTimeout(drop, 500);
+        this.reached();
       }
     });
   }
 
   close(): void {
+    this.drop();
     this.server.close();
+  }
+}
+
+/** Polls until `ok` gives true, at most WAIT_MS. */
+async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await ok())) {
+    if (Date.now() > deadline) assert.fail(`${what} within ${WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -91,6 +110,7 @@ test("parley files: a resumed upload, sent as a file message, downloaded by the 
   const readers: FrameReader[] = [];
   const { b, tokA, tokB } = await registerPair(admin, secret);
   const uploader = connectParley({ address: relay.address, token: tokA, timeoutMs: WAIT_MS });
+  const sender = connectParley({ address: addr, token: tokA, timeoutMs: WAIT_MS }); // A's other connection, not relayed
   const peer = connectParley({ address: addr, token: tokB, timeoutMs: WAIT_MS });
   try {
     // Text, so that the server's sniffing finds an allowed type; 900 kB is
@@ -100,29 +120,41 @@ test("parley files: a resumed upload, sent as a file message, downloaded by the 
     await writeFile(path, bytes);
     const progress: number[] = [];
     relay.arm(400_000);
-    const info = await uploadFile(uploader.file, await fileSource(path), {
+    let uploadId = "";
+    const uploading = uploadFile(uploader.file, await fileSource(path), {
+      onStarted: (id) => (uploadId = id),
       onProgress: (done, total) => {
         assert.equal(total, bytes.length);
         progress.push(done);
       },
     }).catch((err: unknown) => assert.fail(`uploadFile failed: ${errText(err)}; progress ${progress.join(",")}`));
-    assert.equal(relay.cuts, 1, "the relay never cut the upload");
+    // The relay holds the upload past its first chunk; once the server has
+    // committed that chunk, the connection drops.
+    await Promise.race([relay.held, uploading]);
+    let committed = 0;
+    await until("no committed bytes before the cut", async () => {
+      committed = Number((await sender.file.getUploadStatus({ uploadId })).committedOffset);
+      return committed > 0;
+    });
+    relay.drop();
+    const info = await uploading;
     assert.equal(info.name, "notes.txt");
     assert.equal(info.size, BigInt(bytes.length));
     assert.equal(info.mimeType, "text/plain");
     assert.equal(info.sha256, createHash("sha256").update(bytes).digest("hex"));
     assert.equal(progress.at(-1), bytes.length, `progress ${progress.join(",")}`);
-    // After the cut, progress restarts at the server's committed offset: behind
-    // what had been handed to the transport, but past zero (a resume, not a restart).
+    // After the cut, progress restarts at the offset the server had committed
+    // (behind what had been handed to the transport): a resume, not a restart.
     const back = progress.findIndex((done, i) => i > 0 && done < progress[i - 1]!);
-    assert.ok(back > 0 && progress[back]! > 0, `no resume from a committed offset in progress ${progress.join(",")}`);
+    assert.ok(back > 0, `progress never went back to a committed offset: ${progress.join(",")}`);
+    assert.equal(progress[back], committed, `progress ${progress.join(",")}: no resume from ${committed}`);
 
     const rb = await openSession(peer, "B", b, tokB);
     readers.push(rb);
     const clientMsgId = randomUUID();
     await call(
       "MsgService.SendMessage (file)",
-      uploader.msg.sendMessage({ message: { clientMsgId, sessionType: SessionType.SINGLE, recvId: b, content: fileContent(info) } }),
+      sender.msg.sendMessage({ message: { clientMsgId, sessionType: SessionType.SINGLE, recvId: b, content: fileContent(info) } }),
     );
     const pushed = await rb.waitFor("message", "pushed file message", { pred: (f) => f.body.value.message?.clientMsgId === clientMsgId });
     const kind = pushed.body.value.message?.content?.kind;
@@ -161,6 +193,7 @@ test("parley files: a resumed upload, sent as a file message, downloaded by the 
   } finally {
     await shutDown(peer, readers);
     uploader.close();
+    sender.close();
     admin.close();
     relay.close();
     await rm(dir, { recursive: true, force: true });
