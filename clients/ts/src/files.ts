@@ -35,7 +35,7 @@ export interface UploadOptions {
   retries?: number;
   /** Continue this upload (from an earlier run of the app) instead of starting a new one. */
   uploadId?: string;
-  /** Largest chunk sent; the server's `max_chunk_bytes` caps it. Default 256 KiB. */
+  /** Largest chunk sent; StartUpload's `max_chunk_bytes` caps it (resuming by `uploadId`, pass that value). Default 256 KiB. */
   chunkBytes?: number;
   /** Cancels the upload (no retry after it). */
   signal?: AbortSignal;
