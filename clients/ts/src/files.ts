@@ -39,7 +39,7 @@ export interface UploadOptions {
   chunkBytes?: number;
   /** Cancels the upload (no retry after it). */
   signal?: AbortSignal;
-  /** Deadline of each call, milliseconds (an upload stream has none by default). */
+  /** Deadline of each call, milliseconds (default: the transport's for the unary calls, none for the upload stream). */
   timeoutMs?: number;
   /** Reports the upload id once StartUpload gave it, to resume after the app restarts. */
   onStarted?: (uploadId: string) => void;
@@ -126,7 +126,8 @@ export async function uploadFile(
   options: UploadOptions = {},
 ): Promise<FileInfo> {
   const { onProgress, signal } = options;
-  const call: CallOptions = { signal, timeoutMs: options.timeoutMs ?? 0 };
+  const call: CallOptions = { signal, timeoutMs: options.timeoutMs };
+  const stream: CallOptions = { signal, timeoutMs: options.timeoutMs ?? 0 };
   let uploadId = options.uploadId;
   let chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
   if (uploadId === undefined) {
@@ -146,7 +147,7 @@ export async function uploadFile(
       if (offset > committed) failures = 0;
       committed = offset;
       onProgress?.(offset, source.size);
-      const done = await files.uploadChunks(chunks(uploadId, source, offset, chunkBytes, onProgress), call);
+      const done = await files.uploadChunks(chunks(uploadId, source, offset, chunkBytes, onProgress), stream);
       if (done.file) return done.file;
       throw new Error(`upload ${uploadId} ended at ${done.committedOffset} of ${source.size} bytes without a file`);
     } catch (err) {
