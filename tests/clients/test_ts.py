@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_tls import make_certs, tls_env
+from tests.api.test_tls import dev_cert, tls_env
 from tests.harness import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,8 +134,10 @@ async def _install(npm: str, env: dict[str, str]) -> None:
 # may serve from this process's (session-scoped) loop.
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
-    """A server with the development certificate; yields it and the CA file to trust."""
-    certs = make_certs(tmp_path / "tls")
+    """A server with the certificate of `parley dev-cert` (run as the README shows);
+    yields it and the CA file to trust."""
+    certs = tmp_path / "tls"
+    dev_cert(certs)
     proc = ServerProcess(data_dir=tmp_path / "data", env=tls_env(certs))
     proc.start()
     yield proc, certs / "cert.pem"
