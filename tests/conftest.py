@@ -88,11 +88,15 @@ async def api(server: ServerProcess) -> AsyncIterator[Api]:
 
 
 # `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
-# Tests on the shared engines create and drop the same databases, streams and
-# keys, and the TypeScript and browser tests build in one node_modules: each such family
-# runs on one worker, in order; everything else (each test with servers of
-# its own on free ports) is spread over both.
-ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_client"})
+# Only the session-wide engine fixtures share state between tests: each
+# worker's first use drops and rebuilds the shared SQL schema and Mongo
+# collections, so every test on them runs on one worker, in order. Everything
+# else on the engines (clusters, fresh schemas and databases, key prefixes,
+# buckets) is a test's own and may run beside them. Cluster tests start four
+# processes each: they and the Kotlin build, which takes both cores for
+# minutes (beside a cluster's start it made the start time out), run in a line
+# of their own. The TypeScript and browser tests build in one node_modules.
+SHARED_ENGINE_FIXTURES = frozenset({"sql_engines", "mongo_db"})
 
 
 # tryfirst: xdist's worker reads the groups in its own hook of this name,
@@ -101,11 +105,11 @@ ENGINE_FIXTURES = frozenset({"service_env", "sql_engines", "mongo_db", "redis_cl
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        # The Kotlin build takes both cores for minutes: beside the cluster
-        # tests' process starts it made them time out, so it runs in their line.
         kotlin = item.nodeid.startswith("tests/clients/test_kotlin.py")
-        if names & ENGINE_FIXTURES or item.get_closest_marker("cluster") or kotlin:
+        if names & SHARED_ENGINE_FIXTURES:
             item.add_marker(pytest.mark.xdist_group("engines"))
+        elif item.get_closest_marker("cluster") or kotlin:
+            item.add_marker(pytest.mark.xdist_group("cluster"))
         elif item.nodeid.startswith(
             (
                 "tests/clients/test_ts.py",

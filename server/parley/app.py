@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +134,31 @@ class App:
         await self.core.stop(self.core.settings.grace_seconds)
 
 
-def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> FileServicer:
+def _health_status(servicer: health_aio.HealthServicer) -> Callable[[], Awaitable[str]]:
+    """The server's overall status as grpc.health.v1 answers it to probes."""
+
+    async def status() -> str:
+        request = health_pb2.HealthCheckRequest(service="")
+        # Check reads its status map only; the context is for unknown services.
+        answer: Any = await servicer.Check(request, None)  # type: ignore[arg-type,func-returns-value]
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status))
+
+    return status
+
+
+def _workers(core: Core) -> Callable[[], set[str]]:
+    cluster = core.backends.cluster
+    if cluster is None or cluster.workers is None:
+        return set
+    return cluster.workers.live
+
+
+def _add_servicers(
+    server: HandlerTable,
+    core: Core,
+    validator: Validator,
+    health: health_aio.HealthServicer,
+) -> FileServicer:
     authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go
@@ -185,8 +209,9 @@ def _add_servicers(server: HandlerTable, core: Core, validator: Validator) -> Fi
             core.statistics,
             core.presence,
             Moderation(core.backends.seqs, core.backends.messages),
-            NodeInfo(core.settings, core.backends.peers),
+            NodeInfo(core.settings, core.backends.peers, _health_status(health), _workers(core)),
             core.files.store,
+            core.groups,
         ),
         server,
     )
@@ -212,7 +237,7 @@ async def start_app(settings: Settings) -> App:
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, handlers)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    files = _add_servicers(handlers, core, validator)
+    files = _add_servicers(handlers, core, validator, health_servicer)
     handlers.install(server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     add_reflection(

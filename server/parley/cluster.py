@@ -24,6 +24,7 @@ from parley.bus.leases import PartitionLease
 from parley.bus.pipeline import ClusterAppender, ClusterPipeline
 from parley.bus.push import NatsPushRouter
 from parley.bus.worker import Worker
+from parley.bus.worker_beat import WorkerBeat, WorkerWatch
 from parley.config import Settings
 from parley.realtime.registry import Registry
 from parley.storage.interfaces import MessageStore
@@ -71,6 +72,9 @@ class ClusterParts:
     peers: NatsPeers | None = None
     pipeline: ClusterPipeline | None = None
     worker: Worker | None = None
+    # Gateways hear the workers' heartbeats; workers send them.
+    workers: WorkerWatch | None = None
+    beat: WorkerBeat | None = None
 
     async def start_gateway(self, registry: Registry) -> None:
         s = self.settings
@@ -79,6 +83,8 @@ class ClusterParts:
         self.router = NatsPushRouter(self.nc, self.cfg.prefix, s.node_id, registry, self.presence)
         await self.router.start()
         self.peers = NatsPeers(self.nc, self.cfg.prefix, s.node_id, s.cluster.heartbeat_seconds)
+        self.workers = WorkerWatch(self.nc, self.cfg.prefix, s.cluster.heartbeat_seconds)
+        await self.workers.start()
 
     def start_worker(self) -> None:
         # The lease outlives ack_wait: a dead holder's batch is redelivered
@@ -95,6 +101,9 @@ class ClusterParts:
             self.nc, self.js, self.cfg, self.messages, self.seqs, self.presence, lease=lease
         )
         self.worker.start()
+        s = self.settings
+        self.beat = WorkerBeat(self.nc, self.cfg.prefix, s.node_id, s.cluster.heartbeat_seconds)
+        self.beat.start()
 
     async def stop(self, grace: float) -> None:
         if self.pipeline is not None:
@@ -103,6 +112,9 @@ class ClusterParts:
             await self.peers.stop()
         if self.worker is not None:
             await self.worker.stop()
+        for part in (self.beat, self.workers):
+            if part is not None:
+                await part.stop()
         # Everything was published (the pipeline drained): close, not drain
         # (a drain waits for the pull subscriptions for up to 30 s).
         with contextlib.suppress(Exception):

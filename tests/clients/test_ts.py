@@ -1,8 +1,10 @@
 """The TypeScript client (clients/ts) against the test server.
 
 `test_ts_client_e2e` runs `npm test`: code generation from protos/, tsc, the
-error-helper unit tests and the node:test end-to-end suite in clients/ts/src/test
-against the `server` fixture (tests/conftest.py).
+error-helper unit tests and the node:test end-to-end suites in clients/ts/src/test
+(e2e, files) against the `server` fixture (tests/conftest.py), and tls.test.ts
+against a TLS server of its own with the certificate of `parley dev-cert`,
+trusted through that CA file. One build serves all of them.
 
 `test_ts_package_installs_from_tarball` is what an app developer does: it packs
 the package with `npm pack`, checks what the tarball holds, installs it into a
@@ -17,13 +19,19 @@ import asyncio
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.api.test_tls import dev_cert, tls_env
+from tests.harness import ServerProcess
+from tests.web.conftest import WEB_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "clients" / "ts"
@@ -31,7 +39,7 @@ STEP_TIMEOUT_S = 600
 TAIL_LINES = 120
 
 # What an app needs from the tarball: the entries named by `exports`, the
-# error helper, the generated contract and ErrorInfo schema, the README.
+# error and file helpers, the generated contract and ErrorInfo schema, the README.
 REQUIRED_IN_TARBALL = {
     "package.json",
     "README.md",
@@ -41,6 +49,9 @@ REQUIRED_IN_TARBALL = {
     "dist/core.d.ts",
     "dist/errors.js",
     "dist/errors.d.ts",
+    "dist/files.js",
+    "dist/files.d.ts",
+    "dist/files-node.js",
     "dist/gen/google/rpc/error_details_pb.js",
     "dist/gen/google/rpc/error_details_pb.d.ts",
     "dist/gen/parley/common/v1/common_pb.js",
@@ -99,29 +110,68 @@ def _npm() -> str:
     return npm
 
 
-def _locked_versions(lockfile: Path) -> dict[str, str]:
+def _locked_versions(lockfile: Path, present: dict[str, str] | None = None) -> dict[str, str]:
+    """Path -> version of a lockfile; with `present`, optional packages only if
+    installed (npm installs esbuild's binary for this platform alone)."""
     packages = json.loads(lockfile.read_text())["packages"]
-    return {path: str(meta.get("version")) for path, meta in packages.items() if path}
+    return {
+        path: str(meta.get("version"))
+        for path, meta in packages.items()
+        if path and (present is None or not meta.get("optional") or path in present)
+    }
 
 
 async def _install(npm: str, env: dict[str, str]) -> None:
     """`npm ci` unless node_modules already holds exactly what package-lock.json pins."""
     installed = TS_DIR / "node_modules" / ".package-lock.json"
-    wanted = _locked_versions(TS_DIR / "package-lock.json")
-    if installed.is_file() and _locked_versions(installed) == wanted:
-        return
+    if installed.is_file():
+        present = _locked_versions(installed)
+        if present == _locked_versions(TS_DIR / "package-lock.json", present):
+            return
     await _step("npm ci", [npm, "ci", "--no-audit", "--no-fund"], env)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The shared server's settings plus the web listener: files.test.ts fetches
+    a signed URL, which only the web listener serves (docs/files.md)."""
+    proc = ServerProcess(data_dir=tmp_path_factory.mktemp("ts") / "data", env=dict(WEB_ENV))
+    proc.start()
+    yield proc
+    proc.stop()
 
 
 # Async so that the event loop keeps running while npm runs: the server fixture
 # may serve from this process's (session-scoped) loop.
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
+    """A server with the certificate of `parley dev-cert` (run as the README shows);
+    yields it and the CA file to trust."""
+    certs = tmp_path / "tls"
+    dev_cert(certs)
+    proc = ServerProcess(data_dir=tmp_path / "data", env=tls_env(certs))
+    proc.start()
+    yield proc, certs / "cert.pem"
+    proc.stop()
+
+
 @pytest.mark.timeout(2 * STEP_TIMEOUT_S + 60)
-async def test_ts_client_e2e(server: Any) -> None:
+async def test_ts_client_e2e(server: Any, tls_server: tuple[ServerProcess, Path]) -> None:
     npm = _npm()
     env = _env(server)
+    tls, ca = tls_server
+    env.update(
+        PARLEY_TEST_TLS_ADDR=tls.address,
+        PARLEY_TEST_TLS_CA=str(ca),
+        PARLEY_TEST_TLS_ADMIN_SECRET=tls.admin_secret,
+    )
     await _install(npm, env)
     out = await _step("npm test", [npm, "test"], env)
     print("\n".join(out.splitlines()[-TAIL_LINES:]))
+    # node:test passes skipped tests: the TLS ones skip when their variables are unset.
+    assert "# skipped 0" in out and "# pass 0" not in out, out[-2000:]
+    for name in ("parley over TLS: unary calls", "parley files: a resumed upload"):
+        assert re.search(rf"^ok \d+ - {re.escape(name)}", out, re.M), f"{name!r} did not pass"
 
 
 def _tarball_manifest(tarball: Path) -> dict[str, Any]:

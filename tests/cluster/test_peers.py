@@ -56,17 +56,21 @@ async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client:
         return d
 
     try:
-        # Each gateway hears the other (the heartbeat is 1 s here); workers are not peers.
+        # Each gateway hears the other (the heartbeat is 1 s here); workers are not peers,
+        # they are heard on their own subject.
+        workers = sorted(w.name for w in c.workers)
         node = admin_pb2.GetServerInfoResponse()
         for _ in range(50):
             node = await admin1.GetServerInfo(
                 admin_pb2.GetServerInfoRequest(), metadata=bearer(api1.admin_token)
             )
-            if node.peer_node_ids:
+            if node.peer_node_ids and list(node.worker_node_ids) == workers:
                 break
             await asyncio.sleep(0.1)
         assert (node.mode, node.role, node.node_id) == ("cluster", "gateway", c.gateways[0].name)
         assert list(node.peer_node_ids) == [c.gateways[1].name]
+        assert list(node.worker_node_ids) == workers
+        assert node.health_status == "SERVING"
         # Statistics count the streams of both gateways.
         first = [
             await on(1, x, "x-first"),
@@ -78,6 +82,8 @@ async def test_state_changes_reach_every_gateway(cluster: Cluster, redis_client:
             metadata=bearer(api1.admin_token),
         )
         assert (stats.open_streams, stats.online_users) == (3, 3)  # y counts on each gateway
+        by_platform = {p.platform: p.streams for p in stats.streams_by_platform}
+        assert by_platform == {P.PLATFORM_IOS: 2, P.PLATFORM_WEB: 1}
         for d in first:
             await d.close()
 

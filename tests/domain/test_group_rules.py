@@ -152,3 +152,61 @@ async def test_an_allowed_change_is_what_the_group_shows(core: Core) -> None:
     assert await _outcome(core, "rename", people["member"], group_id, people["member"]) == (
         R.Name(R.ERROR_REASON_GROUP_DISMISSED)
     )
+
+
+# The operator (an admin token's id, no seat in the group) acting from
+# AdminService: on the same code paths, with the owner's powers, except that
+# the owner and admins are never muted.
+OPERATOR = "admin-operator"
+UNMUTABLE = R.Name(R.ERROR_REASON_GROUP_MODERATOR_NOT_MUTABLE)
+OPERATOR_ACTIONS: dict[str, Act] = {
+    "mute": lambda c, me, g, u: c.groups.mute_member(me, g, u, 60, as_admin=True),
+    "unmute": lambda c, me, g, u: c.groups.mute_member(me, g, u, 0, as_admin=True),
+    "hand over": lambda c, me, g, u: c.groups.transfer_owner(me, g, u, as_admin=True),
+    "mute group": lambda c, me, g, u: c.groups.mute_group(me, g, True, as_admin=True),
+    "dismiss": lambda c, me, g, u: c.groups.dismiss(me, g, as_admin=True),
+}
+OPERATOR_TABLE: dict[tuple[str, str], str] = {
+    ("mute", "member"): OK,
+    ("mute", "admin"): UNMUTABLE,
+    ("mute", "owner"): UNMUTABLE,
+    ("mute", "outsider"): NOT_MEMBER,
+    ("unmute", "member"): OK,
+    ("hand over", "member"): OK,
+    ("hand over", "admin"): OK,
+    ("hand over", "owner"): SELF,
+    ("hand over", "outsider"): NOT_MEMBER,
+    ("mute group", "member"): OK,
+    ("dismiss", "member"): OK,
+}
+
+
+async def test_the_operator_table(core: Core) -> None:
+    got = {}
+    for action, target in OPERATOR_TABLE:
+        group_id, people = await new_group(core)
+        try:
+            await OPERATOR_ACTIONS[action](core, OPERATOR, group_id, people[target])
+            got[action, target] = OK
+        except ParleyError as e:
+            got[action, target] = e.reason_name
+    assert {k: v for k, v in got.items() if v != OPERATOR_TABLE[k]} == {}
+
+
+async def test_the_operator_changes_what_the_group_shows(core: Core) -> None:
+    group_id, people = await new_group(core)
+    await core.groups.transfer_owner(OPERATOR, group_id, people["member"], as_admin=True)
+    # The new owner has the owner's powers, the old one an admin's.
+    await core.groups.set_role(people["member"], group_id, people["other"], ADMIN)
+    assert await _outcome(core, "hand over", people["owner"], group_id, people["admin"]) == DENIED
+    seat = await core.groups.seat(group_id, people["owner"])
+    assert seat.role == ADMIN
+    await core.groups.dismiss(OPERATOR, group_id, as_admin=True)
+    dismissed = R.Name(R.ERROR_REASON_GROUP_DISMISSED)
+    for action in ("mute", "hand over", "dismiss"):
+        try:
+            await OPERATOR_ACTIONS[action](core, OPERATOR, group_id, people["other"])
+        except ParleyError as e:
+            assert e.reason_name == dismissed
+        else:
+            raise AssertionError(f"{action} on a dismissed group succeeded")

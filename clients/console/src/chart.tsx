@@ -1,5 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
+import type { PlatformStreams } from "@parley/client/gen/parley/admin/v1/admin_pb.js";
+import { platformName } from "./platforms.js";
 
 export interface Series {
   label: string;
@@ -37,6 +39,28 @@ export function DayChart({ title, days, series }: { title: string; days: string[
     <figure class="card chart">
       <figcaption>{title}</figcaption>
       <div ref={box} role="img" aria-label={`${title}, ${days[0] ?? ""} to ${days.at(-1) ?? ""}. Totals: ${totals}`} />
+    </figure>
+  );
+}
+
+/** Streams open now per platform, as horizontal bars: the figures are text,
+ * so screen readers read them as a list. */
+export function PlatformBars({ title, counts }: { title: string; counts: PlatformStreams[] }) {
+  const most = counts.reduce((a, c) => Math.max(a, Number(c.streams)), 0);
+  return (
+    <figure class="card chart" data-testid="by-platform">
+      <figcaption>{title}</figcaption>
+      {counts.length === 0 ? <p class="muted">No stream open.</p> : (
+        <ul class="bars">
+          {counts.map((c) => (
+            <li key={c.platform}>
+              <span class="bar-label">{platformName(c.platform)}</span>
+              <span class="bar" aria-hidden="true" style={{ width: `${(100 * Number(c.streams)) / most}%` }} />
+              <span class="bar-value">{String(c.streams)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </figure>
   );
 }

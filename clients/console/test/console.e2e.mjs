@@ -1,7 +1,7 @@
 // The operator console end to end, in Chromium, against a running `parley serve`
 // (tests/clients/test_console.py sets it up and checks what clients saw).
 // Input: CONSOLE_E2E, JSON {url, secret, blockUser, pair: [a, b], revokeSeq, notifyUser, group,
-// shots, tokenTtlSeconds}.
+// muteUser, newOwner, dismissPrefix, shots, tokenTtlSeconds}.
 // Output: one JSON line of what it saw; a non-zero exit on any failure.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -35,6 +35,8 @@ try {
     return figure && Number(figure.querySelector("dd").textContent) > 0;
   }, { timeout: 15000 });
   await page.waitForSelector(".uplot");
+  await page.waitForSelector("[data-testid=by-platform] li");
+  seen.byPlatform = await page.$$eval("[data-testid=by-platform] li", (lis) => Object.fromEntries(lis.map((li) => [li.querySelector(".bar-label").textContent, li.querySelector(".bar-value").textContent])));
   seen.figures = await page.$$eval(".figure", (fs) => Object.fromEntries(fs.map((f) => [f.querySelector("dt").textContent, f.querySelector("dd").textContent])));
   await check("dashboard");
 
@@ -71,14 +73,40 @@ try {
   await byText("td .tag", "Blocked");  // the list, refreshed
   await check("users");
 
-  // Groups: one looked up by id.
+  // Groups: one found by id; mute a member, hand the group to another member.
   await page.click('a[href="#/groups"]');
-  await page.waitForSelector("#group-ids");
-  await page.type("#group-ids", cfg.group);
+  await page.waitForSelector("#group-search");
+  await page.type("#group-search", cfg.group);
   await page.keyboard.press("Enter");
   await byText("caption", "1 group(s) found");
   seen.group = await page.$$eval("tbody tr td", (tds) => tds.slice(0, 5).map((td) => td.textContent));
+  await page.click("td button.link");
+  await page.waitForSelector(`tr[data-user="${cfg.muteUser}"]`);
+  await page.click(`button[aria-label="Mute ${cfg.muteUser}"]`);
+  await byText("#group-status", `${cfg.muteUser} muted for`);
+  await page.waitForSelector(`button[aria-label="Unmute ${cfg.muteUser}"]`);
+  await page.select("#new-owner", cfg.newOwner);
+  await page.click("aside form button[type=submit]");
+  await byText("#group-status", `${cfg.newOwner} now owns the group.`);
+  await byText("aside .pairs dd", cfg.newOwner);
+  seen.roles = await page.$$eval("aside tbody tr", (rows) => Object.fromEntries(rows.map((r) => [r.dataset.user, r.children[1].textContent])));
   await check("groups");
+
+  // Another group, found by its name's prefix, dismissed after a confirmation.
+  await page.$eval("#group-search", (e) => { e.value = ""; });
+  await page.type("#group-search", cfg.dismissPrefix);
+  await page.keyboard.press("Enter");
+  const doomed = `button[aria-label="Open group ${cfg.dismissPrefix}"]`;
+  await page.waitForSelector(doomed);
+  await byText("caption", "1 group(s) found");
+  await page.click(doomed);
+  await byText("#group-title", cfg.dismissPrefix);
+  await page.click("aside > button.danger");
+  await page.click("[aria-label='Confirm dismissal'] button.danger");
+  await byText("#group-status", "dismissed.");
+  await byText("[data-testid=group-state]", "Dismissed");
+  await byText("td .tag", "Dismissed");  // the list, refreshed
+  await check("group-dismissed");
 
   // Moderation: the pair's conversation, revoke one message as admin.
   await page.click('a[href="#/moderation"]');

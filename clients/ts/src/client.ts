@@ -7,6 +7,7 @@ import type * as http2 from "node:http2";
 import { bearerAuth, createParleyClients, toBaseUrl, type ParleyClients, type TokenSource } from "./core.js";
 
 export * from "./core.js";
+export * from "./files-node.js";
 
 export interface ParleyTransportOptions {
   /** "host:port" (plaintext) or a base URL such as "https://im.example.com". */

@@ -7,6 +7,7 @@ import { createClient, type CallOptions, type Client, type Interceptor, type Tra
 import { AdminService } from "./gen/parley/admin/v1/admin_pb.js";
 import { AuthService } from "./gen/parley/auth/v1/auth_pb.js";
 import { ConversationService } from "./gen/parley/conversation/v1/conversation_pb.js";
+import { FileService } from "./gen/parley/file/v1/file_pb.js";
 import {
   GatewayService,
   type ClientFrameSchema,
@@ -18,11 +19,13 @@ import { RelationService } from "./gen/parley/relation/v1/relation_pb.js";
 import { UserService } from "./gen/parley/user/v1/user_pb.js";
 
 export * from "./errors.js";
+export * from "./files.js";
 
 export {
   AdminService,
   AuthService,
   ConversationService,
+  FileService,
   GatewayService,
   GroupService,
   MsgService,
@@ -40,6 +43,7 @@ export interface ParleyClients {
   relation: Client<typeof RelationService>;
   admin: Client<typeof AdminService>;
   gateway: Client<typeof GatewayService>;
+  file: Client<typeof FileService>;
 }
 
 /** Creates the typed clients of every Parley service on one transport. */
@@ -53,6 +57,7 @@ export function createParleyClients(transport: Transport): ParleyClients {
     relation: createClient(RelationService, transport),
     admin: createClient(AdminService, transport),
     gateway: createClient(GatewayService, transport),
+    file: createClient(FileService, transport),
   };
 }
 

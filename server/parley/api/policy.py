@@ -114,6 +114,12 @@ RPCS: dict[str, Rule] = {
     "/parley.admin.v1.AdminService/SendSystemNotification": Rule(_A, T.ANY_USER),
     "/parley.admin.v1.AdminService/ListConversationMessages": Rule(_A, T.ANY_USER),
     "/parley.admin.v1.AdminService/GetServerInfo": Rule(_A, T.OWN),
+    "/parley.admin.v1.AdminService/SearchGroups": Rule(_A, T.ANY_GROUP),
+    "/parley.admin.v1.AdminService/ListGroupMembers": Rule(_A, T.ANY_GROUP),
+    "/parley.admin.v1.AdminService/MuteGroupMember": Rule(_A, T.ANY_GROUP),
+    "/parley.admin.v1.AdminService/MuteGroup": Rule(_A, T.ANY_GROUP),
+    "/parley.admin.v1.AdminService/DismissGroup": Rule(_A, T.ANY_GROUP),
+    "/parley.admin.v1.AdminService/TransferGroupOwner": Rule(_A, T.ANY_GROUP),
 }
 
 # Only the table's own services are checked; health and reflection are open.

@@ -44,6 +44,11 @@ def push_subject(prefix: str, node_id: str) -> str:
     return f"{prefix}.push.{node_id}"
 
 
+def workers_subject(prefix: str) -> str:
+    """Workers' heartbeats (parley.bus.worker_beat), heard by the gateways."""
+    return f"{prefix}.workers"
+
+
 def peers_subject(prefix: str) -> str:
     """Changes every gateway applies (parley.domain.peers), broadcast."""
     return f"{prefix}.peers"

@@ -37,6 +37,8 @@ PRESENCE_WATCH = "presence.watch"
 # How many streams, and users with a stream, a node holds (answered): {}.
 COUNT_STREAMS = "count.streams"
 COUNT_USERS = "count.users"
+# How many streams of one platform a node holds (answered): {"platform"}.
+COUNT_PLATFORM_STREAMS = "count.platform_streams"
 
 # What a peer does with a change; it may answer a count (see `Peers.ask`).
 Handler = Callable[[dict[str, Any]], Awaitable[int | None] | int | None]

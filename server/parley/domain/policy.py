@@ -31,6 +31,7 @@ class Target(Enum):
     GROUP = "a group_id: a current member"
     GROUP_ADMIN = "a group_id: its owner or an admin"
     GROUP_OWNER = "a group_id: its owner"
+    ANY_GROUP = "any group, by id or name, with no seat in it (admin operations)"
     NEW_GROUP = "a group_id the caller may join (members are refused by the domain)"
     FILE = "a file_id: its uploader, or a reader of a message naming it (domain/files/access.py)"
 

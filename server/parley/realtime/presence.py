@@ -15,7 +15,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from parley.domain.peers import COUNT_STREAMS, COUNT_USERS, NO_PEERS, PRESENCE_CHANGED, Peers
+from parley.common.v1 import common_pb2
+from parley.domain.peers import (
+    COUNT_PLATFORM_STREAMS,
+    COUNT_STREAMS,
+    COUNT_USERS,
+    NO_PEERS,
+    PRESENCE_CHANGED,
+    Peers,
+)
 from parley.realtime.registry import Registry
 from parley.storage.interfaces import PresenceStore
 from parley.user.v1 import user_pb2
@@ -51,6 +59,7 @@ class Presence:
         peers.on(PRESENCE_CHANGED, self._peer_changed)
         peers.on(COUNT_STREAMS, lambda _: len(self.registry))
         peers.on(COUNT_USERS, lambda _: self.registry.online_users())
+        peers.on(COUNT_PLATFORM_STREAMS, lambda d: self._local_by_platform().get(d["platform"], 0))
 
     # -- life cycle (cluster) ---------------------------------------------
 
@@ -115,6 +124,23 @@ class Presence:
         users = self.registry.online_users() + await self.peers.ask(COUNT_USERS, {})
         streams = len(self.registry) + await self.peers.ask(COUNT_STREAMS, {})
         return users, streams
+
+    def _local_by_platform(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for s in self.registry.sessions():
+            out[s.platform] = out.get(s.platform, 0) + 1
+        return out
+
+    async def streams_by_platform(self) -> list[tuple[int, int]]:
+        """(platform, open streams) on every node, platforms with none left
+        out; in cluster mode each platform is one question to the peers."""
+        platforms = [p for p in common_pb2.Platform.values() if p]
+        elsewhere = await asyncio.gather(
+            *(self.peers.ask(COUNT_PLATFORM_STREAMS, {"platform": p}) for p in platforms)
+        )
+        here = self._local_by_platform()
+        totals = [(p, here.get(p, 0) + n) for p, n in zip(platforms, elsewhere, strict=True)]
+        return [(p, n) for p, n in totals if n]
 
     async def elsewhere(self, user_id: str) -> bool:
         """Whether another live node holds a stream of the user."""

@@ -263,6 +263,15 @@ class GroupStore(Protocol):
         self, user_id: str, offset: int, limit: int
     ) -> tuple[list[tuple[Group, int]], int]: ...
 
+    async def search_groups(
+        self, name_prefix: str, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[Group, int]]:
+        """Groups whose name starts with `name_prefix` (every group when
+        empty), dismissed ones included, ordered by (name, group_id) and
+        after the (name, group_id) `after`; each with its member count."""
+
+    async def count_groups(self, name_prefix: str) -> int: ...
+
     async def put_request(self, request: GroupRequest) -> None: ...
 
     async def get_request(self, group_id: str, user_id: str) -> GroupRequest | None: ...

@@ -12,7 +12,12 @@ from tests.harness import ServerProcess
 from tests.storage.files.s3 import bucket, s3_url, server_env
 
 # Signed URLs are served by the web listener, on a port of its own choosing here.
-WEB = {"PARLEY_WEB__ENABLED": "true", "PARLEY_WEB__LISTEN": "127.0.0.1:0"}
+PAGE_ORIGIN = "http://app.example"
+WEB = {
+    "PARLEY_WEB__ENABLED": "true",
+    "PARLEY_WEB__LISTEN": "127.0.0.1:0",
+    "PARLEY_WEB__CORS_ALLOWED_ORIGINS": f'["{PAGE_ORIGIN}"]',
+}
 
 
 @pytest.fixture(scope="module", params=["local", "s3"])

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import grpc
 
 from tests.api.files.client import Files, refused, started, user
+from tests.api.files.conftest import PAGE_ORIGIN
 from tests.harness import Api, ServerProcess, rss_kib
 
 MIB = 1024 * 1024
@@ -85,6 +86,21 @@ async def test_signed_urls_are_served_by_the_web_listener(api: Api, server: Serv
     assert announced and f"{url.scheme}://{url.netloc}" == announced[-1]
     health = f"{url.scheme}://{url.netloc}/grpc.health.v1.Health/Check"
     assert json.loads(await asyncio.to_thread(post_json, health, b"{}")) == {"status": "SERVING"}
+
+
+async def test_a_page_on_an_allowed_origin_may_fetch_a_range(api: Api) -> None:
+    _, token = await user(api)
+    data = b"cross-origin\n" * 100
+    url = await Files(api, token).url((await Files(api, token).upload(data)).file_id)
+    preflight = {"Origin": PAGE_ORIGIN, "Access-Control-Request-Method": "GET"}
+    status, headers, _ = await get(
+        url, {**preflight, "Access-Control-Request-Headers": "range"}, method="OPTIONS"
+    )
+    assert status == 204 and "range" in headers["Access-Control-Allow-Headers"]
+    status, headers, body = await get(url, {"Origin": PAGE_ORIGIN, "Range": "bytes=0-4"})
+    assert (status, body) == (206, data[:5])
+    assert headers["Access-Control-Allow-Origin"] == PAGE_ORIGIN
+    assert "content-range" in headers["Access-Control-Expose-Headers"]
 
 
 async def test_without_the_web_listener_no_url_is_signed(fresh_server: ServerProcess) -> None:

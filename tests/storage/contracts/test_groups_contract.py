@@ -78,3 +78,39 @@ async def test_requests(sql_engine: AsyncEngine) -> None:
     assert await s.handle_request(gid, u, 2, "admin", 9) is False
     page, total, pending = await s.list_requests(gid, 0, 10)
     assert [r.user_id for r in page] == [v, u] and (total, pending) == (2, 1)
+
+
+async def test_search_groups_by_name_prefix(sql_engine: AsyncEngine) -> None:
+    s = SqlGroupStore(sql_engine)
+    prefix = uid("n")
+    names = [f"{prefix}-b", f"{prefix}-a", f"{prefix}-a", f"{prefix}_c", f"x{prefix}"]
+    names += [f"{prefix}Ka", f"{prefix}Ka-z", f"{prefix}Kb", f"{prefix}K9"]
+    ids = []
+    for i, name in enumerate(names):
+        gid, owner = uid("g"), uid()
+        ids.append(gid)
+        rows = members(gid, [owner])
+        await s.create_group(
+            Group(group_id=gid, name=name, owner_user_id=owner, create_time_ms=i),
+            rows,
+            convs(gid, [owner]),
+        )
+    # "_" is a literal, not LIKE's any-character: "<prefix>-" does not match "<prefix>_c".
+    first = await s.search_groups(f"{prefix}-", None, 2)
+    assert [g.name for g, _ in first] == [f"{prefix}-a", f"{prefix}-a"]
+    assert sorted(g.group_id for g, _ in first) == sorted(ids[1:3])
+    assert all(n == 1 for _, n in first)
+    last = first[-1][0]
+    rest = await s.search_groups(f"{prefix}-", (last.name, last.group_id), 2)
+    assert [g.name for g, _ in rest] == [f"{prefix}-b"]
+    assert await s.count_groups(f"{prefix}-") == 3
+    assert await s.count_groups(prefix) == 8
+    # A prefix ending in a letter is bounded above too: "Ka" takes "Ka-z", not "Kb".
+    assert sorted(g.name for g, _ in await s.search_groups(f"{prefix}Ka", None, 10)) == [
+        f"{prefix}Ka",
+        f"{prefix}Ka-z",
+    ]
+    assert await s.count_groups(f"{prefix}K") == 4
+    assert await s.count_groups(uid("none")) == 0
+    everything = await s.search_groups("", None, 1000)
+    assert {g.group_id for g, _ in everything} >= set(ids)

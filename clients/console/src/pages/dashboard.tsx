@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { DayChart } from "../chart.js";
+import { DayChart, PlatformBars } from "../chart.js";
 import { usePolling } from "../poll.js";
 import { api } from "../session.js";
 
@@ -57,6 +57,7 @@ export function Dashboard() {
       </dl>
       {stats && (
         <div class="charts">
+          <PlatformBars title="Online streams by platform" counts={stats.streamsByPlatform} />
           <DayChart title="Messages per day" days={labels} series={[
             { label: "One-to-one", color: "#1d4ed8", values: days.map((d) => Number(d.singleMessages)) },
             { label: "Group", color: "#b45309", values: days.map((d) => Number(d.groupMessages)) },

@@ -27,6 +27,8 @@ export function Health() {
         <div class="card">
           <dl class="pairs" data-testid="health">
             <dt>State</dt><dd><span class="tag ok">Answering</span> in {latency} ms</dd>
+            <dt>Health check</dt>
+            <dd><span class={`tag ${info.healthStatus === "SERVING" ? "ok" : "bad"}`}>{info.healthStatus || "UNKNOWN"}</span> (grpc.health.v1)</dd>
             <dt>Version</dt><dd>{info.version}</dd>
             <dt>Mode</dt><dd>{info.mode}</dd>
             <dt>Node</dt><dd>{info.nodeId}{info.role && ` (${info.role})`}</dd>
@@ -34,6 +36,8 @@ export function Health() {
             {info.mode === "cluster" && (<>
               <dt>Other gateways</dt>
               <dd>{info.peerNodeIds.length ? info.peerNodeIds.join(", ") : "none heard from"}</dd>
+              <dt>Workers</dt>
+              <dd>{info.workerNodeIds.length ? info.workerNodeIds.join(", ") : "none heard from"}</dd>
             </>)}
           </dl>
         </div>

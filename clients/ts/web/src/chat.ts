@@ -55,13 +55,14 @@ function render(history: History, me: string): void {
     text.className = "text";
     text.textContent = m.text;
     li.append(text);
-    if (mine && history.peerReadSeq >= m.seq) {
+    const state = !mine ? "" : history.peerReadSeq >= m.seq ? "Read" : history.peerDeliveredSeq >= m.seq ? "Delivered" : "";
+    if (state) {
       const receipt = document.createElement("span");
       receipt.className = "receipt";
-      receipt.textContent = "Read";
+      receipt.textContent = state;
       li.append(receipt);
     }
-    li.setAttribute("aria-label", `${mine ? "You" : m.senderId}: ${m.text}${li.childElementCount > 1 ? " (read)" : ""}`);
+    li.setAttribute("aria-label", `${mine ? "You" : m.senderId}: ${m.text}${state ? ` (${state.toLowerCase()})` : ""}`);
     return li;
   });
   list.replaceChildren(...items);

@@ -1,7 +1,8 @@
 // One user's chat with one peer over Parley's browser path: the realtime
 // frames come on GatewayService.Subscribe (a server stream, which fetch can
 // read), and what a native client would send on the bidirectional stream
-// goes through unary calls (SendMessage, SendTyping, MarkRead, Heartbeat).
+// goes through unary calls (SendMessage, SendTyping, MarkRead, AckDelivery,
+// Heartbeat).
 // Every seq of the conversation passes through `receive` in order, so a push
 // that skips seqs, a reload and a reconnect all catch up the same way: pull
 // the seqs after the last one seen.
@@ -10,7 +11,7 @@ import { ErrorReason, Platform, SessionType } from "../../src/gen/parley/common/
 import type { ServerFrame } from "../../src/gen/parley/gateway/v1/gateway_pb.js";
 import type { Message } from "../../src/gen/parley/msg/v1/message_pb.js";
 import { connectParleyWeb, errorInfo, type ParleyClients } from "../../src/web.js";
-import { loadHistory, saveHistory, type History } from "./history.js";
+import { emptyHistory, loadHistory, saveHistory, type History } from "./history.js";
 
 export interface ChatOptions {
   /** Base URL of Parley's web listener. */
@@ -49,7 +50,7 @@ export class ChatSession {
   readonly api: ParleyClients;
   userId = "";
   conversationId = "";
-  history: History = { lastSeq: 0, peerReadSeq: 0, readSeq: 0, messages: [] };
+  history: History = emptyHistory();
   private readonly stop = new AbortController();
   // Applies seqs one at a time, in order, whatever pushed or pulled them.
   private queue: Promise<void> = Promise.resolve();
@@ -118,6 +119,13 @@ export class ChatSession {
         if (m) this.enqueue(() => this.receive(m));
         return undefined;
       }
+      case "deliveryReceipt":
+        if (body.value.conversationId === this.conversationId && body.value.userId === this.opts.peer) {
+          this.history.peerDeliveredSeq = Math.max(this.history.peerDeliveredSeq, Number(body.value.deliveredSeq));
+          saveHistory(this.userId, this.conversationId, this.history);
+          this.events.changed(this.history);
+        }
+        return undefined;
       case "typing":
         if (body.value.conversationId === this.conversationId && body.value.userId === this.opts.peer) {
           this.events.peerTyping(body.value.typing);
@@ -190,7 +198,27 @@ export class ChatSession {
   private commit(): void {
     saveHistory(this.userId, this.conversationId, this.history);
     this.events.changed(this.history);
+    void this.ackDelivery();
     void this.markRead();
+  }
+
+  /**
+   * Tells the peer (a delivery receipt) that this device got their messages,
+   * on screen or not: the unary twin of the stream's delivery ack.
+   */
+  private async ackDelivery(): Promise<void> {
+    const h = this.history;
+    const upTo = h.lastSeq;
+    if (!h.messages.some((m) => m.senderId === this.opts.peer && m.seq > h.ackedSeq)) return;
+    const before = h.ackedSeq;
+    h.ackedSeq = upTo; // once per seq, as in markRead
+    try {
+      await this.api.msg.ackDelivery({ conversationId: this.conversationId, deliveredSeq: BigInt(upTo) });
+      saveHistory(this.userId, this.conversationId, h);
+    } catch (err) {
+      h.ackedSeq = before;
+      console.warn("delivery not acknowledged:", describeError(err));
+    }
   }
 
   /** Marks read what the peer sent, while the page is on screen (which sends them a read receipt). */

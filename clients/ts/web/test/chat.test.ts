@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { connectParley, withToken } from "../../src/client.js";
-import { Platform } from "../../src/gen/parley/common/v1/common_pb.js";
+import { Platform, SessionType } from "../../src/gen/parley/common/v1/common_pb.js";
+import { KEPT_MESSAGES } from "../src/history.js";
 
 const WAIT_MS = 15_000;
 
@@ -108,19 +109,25 @@ async function seqOf(chat: ChatPage, text: string): Promise<number> {
   );
 }
 
-async function waitRead(chat: ChatPage, text: string): Promise<void> {
+/** Waits until the user's own message with this text shows the receipt ("Delivered" or "Read"). */
+async function waitReceipt(chat: ChatPage, text: string, receipt: "Delivered" | "Read"): Promise<void> {
   try {
     await chat.page.waitForFunction(
-      (t: string) =>
+      (t: string, r: string) =>
         [...document.querySelectorAll("#messages li.mine")].some(
-          (li) => li.querySelector(".text")?.textContent === t && li.querySelector(".receipt") !== null,
+          (li) => li.querySelector(".text")?.textContent === t && li.querySelector(".receipt")?.textContent === r,
         ),
       { timeout: WAIT_MS },
       text,
+      receipt,
     );
   } catch {
-    assert.fail(`${chat.name}: no read receipt on "${text}" within ${WAIT_MS} ms`);
+    assert.fail(`${chat.name}: no "${receipt}" receipt on "${text}" within ${WAIT_MS} ms`);
   }
+}
+
+async function waitRead(chat: ChatPage, text: string): Promise<void> {
+  await waitReceipt(chat, text, "Read");
 }
 
 async function say(chat: ChatPage, text: string): Promise<void> {
@@ -154,7 +161,8 @@ test("web chat in Chromium: live messages, typing, receipts, catch-up after a re
   const tokenOf = async (userId: string) =>
     (await api.auth.issueUserToken({ userId, platform: Platform.WEB }, withToken(admin))).token;
   // Alice logs in by the address, Bob through the form (his reloads then log in from sessionStorage).
-  const aliceUrl = `${pageUrl}?${new URLSearchParams({ server: webUrl, token: await tokenOf(alice), peer: bob })}`;
+  const aliceToken = await tokenOf(alice);
+  const aliceUrl = `${pageUrl}?${new URLSearchParams({ server: webUrl, token: aliceToken, peer: bob })}`;
   const bobLogin = { "Parley web address": webUrl, "User token": await tokenOf(bob), "Chat with (user id)": alice };
   api.close();
 
@@ -195,6 +203,16 @@ test("web chat in Chromium: live messages, typing, receipts, catch-up after a re
     await say(a, "while you were away 1");
     await say(a, "while you were away 2");
     const away2 = await seqOf(a, "while you were away 2");
+    // He comes back in a background tab (visibilityState "hidden"): the page
+    // gets the messages, and so acknowledges their delivery, but reads nothing.
+    const hidden = await b.page.evaluateOnNewDocument(() => {
+      const w = window as unknown as { testHidden: boolean };
+      w.testHidden = true;
+      Object.defineProperty(Document.prototype, "visibilityState", {
+        configurable: true,
+        get: () => (w.testHidden ? "hidden" : "visible"),
+      });
+    });
     await load(b);
     for (const text of ["hello bob", "hi alice", "while you were away 1", "while you were away 2"]) {
       await waitText(b, "#messages li .text", text);
@@ -203,8 +221,15 @@ test("web chat in Chromium: live messages, typing, receipts, catch-up after a re
     const to = Number(await b.page.$eval("#sync", (el) => el.getAttribute("data-to")));
     assert.ok(from > 1, `bob's page pulled from seq ${from}: it did not resume from the last seq it knew`);
     assert.ok(to >= away2, `bob's page caught up to seq ${to}, short of ${away2}`);
+    await waitReceipt(a, "while you were away 2", "Delivered");
+    step("alice sees the delivery receipt of bob's hidden page (AckDelivery)");
+    await b.page.evaluate(() => {
+      (window as unknown as { testHidden: boolean }).testHidden = false;
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await b.page.removeScriptToEvaluateOnNewDocument(hidden.identifier);
     await waitRead(a, "while you were away 2");
-    step(`bob reloaded and caught up from seq ${from} to ${to}`);
+    step(`bob reloaded and caught up from seq ${from} to ${to}, then read them`);
 
     // After the reload the stream is live again: a new message arrives as a push.
     await say(a, "after your reload");
@@ -215,6 +240,32 @@ test("web chat in Chromium: live messages, typing, receipts, catch-up after a re
     await say(b, "got it");
     await waitText(a, "#messages li.theirs .text", "got it");
     step("messages both ways after the reload");
+
+    // Bob is away while Alice's phone sends more than the page keeps: on his
+    // return he sees, and his localStorage holds, only the newest KEPT_MESSAGES.
+    await b.page.goto("about:blank");
+    const phone = connectParley({ address: addr, token: aliceToken, timeoutMs: WAIT_MS });
+    const bulk = KEPT_MESSAGES + 5;
+    try {
+      for (let i = 1; i <= bulk; i++) {
+        const content = { kind: { case: "text" as const, value: { text: `bulk ${i}` } } };
+        await phone.msg.sendMessage({ message: { clientMsgId: `bulk-${suffix}-${i}`, sessionType: SessionType.SINGLE, recvId: bob, content } });
+      }
+    } finally {
+      phone.close();
+    }
+    await load(b);
+    await waitText(b, "#messages li .text", `bulk ${bulk}`);
+    const shown = await b.page.$$eval("#messages li .text", (els) => els.map((e) => e.textContent));
+    assert.equal(shown.length, KEPT_MESSAGES, `bob's page shows ${shown.length} messages`);
+    assert.equal(shown[0], `bulk ${bulk - KEPT_MESSAGES + 1}`, "the page did not keep the newest messages");
+    const stored = await b.page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith("parley-web-chat:v1:"))
+        .map((k) => (JSON.parse(localStorage.getItem(k) ?? "{}") as { messages?: unknown[] }).messages?.length ?? 0),
+    );
+    assert.deepEqual(stored, [KEPT_MESSAGES], "bob's localStorage does not hold exactly the kept messages");
+    step(`${bulk} messages while away: bob's page keeps the newest ${KEPT_MESSAGES}`);
   } catch (err) {
     await saveArtifacts(artifacts, chats);
     throw err;

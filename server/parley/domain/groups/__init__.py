@@ -56,6 +56,7 @@ class Groups:
         self.list_requests = self.views.list_requests
         self.list_members = self.views.list_members
         self.joined_groups = self.views.joined_groups
+        self.search = self.views.search
         self.create = self.mutations.create
         self.set_info = self.mutations.set_info
         self.dismiss = self.mutations.dismiss

@@ -61,8 +61,13 @@ def group_member(
     return gm
 
 
-def note(op_user_id: str) -> notification_pb2.Notification:
-    return notification_pb2.Notification(op_user_id=op_user_id)
+def note(op_user_id: str, as_admin: bool = False) -> notification_pb2.Notification:
+    """An event caused by `op_user_id`; `as_admin`: an admin token's id, the
+    operator acting on the group from AdminService."""
+    n = notification_pb2.Notification(op_user_id=op_user_id)
+    if as_admin:
+        n.op_as = notification_pb2.MESSAGE_ACTOR_ADMIN
+    return n
 
 
 async def profiles(users: Users, user_ids: Sequence[str]) -> dict[str, user_pb2.UserInfo]:

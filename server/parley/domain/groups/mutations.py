@@ -161,15 +161,18 @@ class GroupMutations:
             await self.changes.event(st, n)
             return info
 
-    async def dismiss(self, me: str, group_id: str) -> None:
+    async def dismiss(self, me: str, group_id: str, as_admin: bool = False) -> None:
+        """`as_admin`: `me` is an admin token's id (the operator), who needs no
+        seat in the group; the event records it (Notification.op_as)."""
         hook = {"user_id": me, "group_id": group_id}
         await self.changes.hooks.before("group.dismiss", hook)
         async with self.cache.lock(group_id):
             st = await self.cache.state(group_id, for_update=True)
             perm.check_active(st)
-            perm.owner(st, me)
+            if not as_admin:
+                perm.owner(st, me)
             await self.store.update_group(group_id, status=GS.GROUP_STATUS_DISMISSED)
-            n = note(me)
+            n = note(me, as_admin)
             n.group_dismissed.group_id = group_id
             # The last event of the group: stored before the status closes it.
             await self.changes.event(st, n)
@@ -177,24 +180,28 @@ class GroupMutations:
             self.cache.committed(st)
         self.changes.hooks.after("group.dismiss", hook)
 
-    async def transfer_owner(self, me: str, group_id: str, new_owner: str) -> None:
+    async def transfer_owner(
+        self, me: str, group_id: str, new_owner: str, as_admin: bool = False
+    ) -> None:
         check_user_id(new_owner, "new_owner_user_id")
         async with self.cache.lock(group_id):
             st = await self.cache.state(group_id, for_update=True)
             perm.check_active(st)
-            perm.owner(st, me)
-            if new_owner == me:
-                raise invalid("you already own the group", R.ERROR_REASON_SELF_TARGET)
+            old_owner = st.row.owner_user_id
+            if not as_admin:
+                perm.owner(st, me)
+            if new_owner == old_owner:
+                raise invalid(f"{new_owner} already owns the group", R.ERROR_REASON_SELF_TARGET)
             target = perm.target(st, new_owner)
-            await self.store.transfer_owner(group_id, me, new_owner)
-            st.members[me].role = ADMIN
+            await self.store.transfer_owner(group_id, old_owner, new_owner)
+            st.members[old_owner].role = ADMIN
             target.role = OWNER
             target.mute_end_ms = 0
             st.row.owner_user_id = new_owner
             self.cache.committed(st)
-            n = note(me)
+            n = note(me, as_admin)
             n.owner_transferred.group_id = group_id
-            n.owner_transferred.old_owner_user_id = me
+            n.owner_transferred.old_owner_user_id = old_owner
             n.owner_transferred.new_owner_user_id = new_owner
             await self.changes.event(st, n)
 
@@ -242,7 +249,9 @@ class GroupMutations:
             n.member_nickname_changed.nickname = nickname
             await self.changes.event(st, n)
 
-    async def mute_member(self, me: str, group_id: str, user_id: str, seconds: int) -> int:
+    async def mute_member(
+        self, me: str, group_id: str, user_id: str, seconds: int, as_admin: bool = False
+    ) -> int:
         """Returns the mute end (Unix ms), 0 when unmuted. The mute ends by
         itself: the send path compares the end with the clock."""
         check_user_id(user_id)
@@ -251,34 +260,39 @@ class GroupMutations:
         async with self.cache.lock(group_id):
             st = await self.cache.state(group_id, for_update=True)
             perm.check_active(st)
-            actor = perm.admin(st, me)
-            if user_id == me:
-                raise invalid("cannot mute yourself", R.ERROR_REASON_SELF_TARGET)
-            target = perm.target(st, user_id)
-            perm.check_outranks(actor, target, "mute")
+            if as_admin:
+                target = perm.target(st, user_id)
+                perm.check_mutable(target)
+            else:
+                actor = perm.admin(st, me)
+                if user_id == me:
+                    raise invalid("cannot mute yourself", R.ERROR_REASON_SELF_TARGET)
+                target = perm.target(st, user_id)
+                perm.check_outranks(actor, target, "mute")
             end = now_ms() + seconds * 1000 if seconds else 0
             await self.store.update_member(group_id, user_id, mute_end_time_ms=end)
             target.mute_end_ms = end
             self.cache.committed(st)
-            n = note(me)
+            n = note(me, as_admin)
             n.member_muted.group_id = group_id
             n.member_muted.user_id = user_id
             n.member_muted.mute_end_time_ms = end
             await self.changes.event(st, n)
             return end
 
-    async def mute_group(self, me: str, group_id: str, muted: bool) -> None:
+    async def mute_group(self, me: str, group_id: str, muted: bool, as_admin: bool = False) -> None:
         async with self.cache.lock(group_id):
             st = await self.cache.state(group_id, for_update=True)
             perm.check_active(st)
-            perm.admin(st, me)
+            if not as_admin:
+                perm.admin(st, me)
             status = GS.GROUP_STATUS_MUTED if muted else GS.GROUP_STATUS_ACTIVE
             if st.row.status == status:
                 return
             await self.store.update_group(group_id, status=status)
             st.row.status = status
             self.cache.committed(st)
-            n = note(me)
+            n = note(me, as_admin)
             n.group_muted.group_id = group_id
             n.group_muted.muted = muted
             await self.changes.event(st, n)

@@ -63,3 +63,13 @@ def check_outranks(actor: Member, target: Member, action: str) -> None:
             R.ERROR_REASON_GROUP_PERMISSION_DENIED,
             f"admins cannot {action} the owner or other admins",
         )
+
+
+def check_mutable(target: Member) -> None:
+    """The operator mutes members only: an owner or admin is never muted (a
+    promotion lifts a mute, and a muted group lets them speak)."""
+    if target.role >= ADMIN:
+        raise precondition(
+            R.ERROR_REASON_GROUP_MODERATOR_NOT_MUTABLE,
+            "the owner and admins cannot be muted: demote them first",
+        )

@@ -3,9 +3,13 @@ questions, and the listings the API returns."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 
 from parley.clock import now_ms
+from parley.common.v1 import common_pb2
 from parley.domain.groups import permissions as perm
 from parley.domain.groups.builders import group_info, group_member, join_request, profiles
 from parley.domain.groups.limits import MAX_GROUP_IDS
@@ -15,6 +19,9 @@ from parley.domain.users import Users
 from parley.errors import ParleyError, R, invalid
 from parley.group.v1 import group_pb2
 from parley.storage.interfaces import GroupStore
+
+SEARCH_PAGE, MAX_SEARCH_PAGE = 50, 500
+TOKEN_PREFIX = "g:"
 
 
 class GroupViews:
@@ -84,12 +91,14 @@ class GroupViews:
         return [join_request(group_id, r, infos.get(r.user_id)) for r in rows], total, pending
 
     async def list_members(
-        self, me: str, group_id: str, role: int, offset: int, limit: int
+        self, me: str, group_id: str, role: int, offset: int, limit: int, as_admin: bool = False
     ) -> tuple[list[group_pb2.GroupMember], int]:
+        """`as_admin`: the operator, who reads any group's members."""
         if role not in ROLE.values():
             raise invalid("unknown role")
         st = await self.cache.state(group_id)
-        perm.caller(st, me)
+        if not as_admin:
+            perm.caller(st, me)
         rows, total = await self.store.list_members(group_id, role, offset, limit)
         infos = await profiles(self.users, [r.user_id for r in rows])
         now = now_ms()
@@ -100,3 +109,51 @@ class GroupViews:
     ) -> tuple[list[group_pb2.GroupInfo], int]:
         pairs, total = await self.store.joined_groups(me, offset, limit)
         return [group_info(row, n) for row, n in pairs], total
+
+    # -- the operator's search ----------------------------------------------
+
+    async def search(
+        self, keyword: str, page: common_pb2.PageRequest
+    ) -> tuple[list[group_pb2.GroupInfo], common_pb2.PageResponse]:
+        """Name-prefix matches paged by a keyset token (the last name and id
+        seen), so deep pages cost what the first does; a keyword that is a
+        group's id puts that group first on the first page."""
+        keyword = keyword.strip()
+        if len(keyword) > 128:
+            raise invalid("keyword longer than 128 chars")
+        if page.page_size < 0:
+            raise invalid("page_size is negative")
+        size = min(page.page_size or SEARCH_PAGE, MAX_SEARCH_PAGE)
+        after = _after(page.page_token) if page.page_token else None
+        pairs = await self.store.search_groups(keyword, after, size + 1)
+        more = len(pairs) > size
+        pairs = pairs[:size]
+        out = [group_info(row, n) for row, n in pairs]
+        resp = common_pb2.PageResponse(total=-1)
+        if more:
+            last = pairs[-1][0]
+            resp.next_page_token = _token(last.name, last.group_id)
+        if after is None:
+            resp.total = await self.store.count_groups(keyword)
+            by_id = await self.store.get_groups([keyword]) if 0 < len(keyword) <= 64 else []
+            if by_id and all(g.group_id != keyword for g in out):
+                out.insert(0, group_info(*by_id[0]))
+                resp.total += 1
+        return out, resp
+
+
+def _token(name: str, group_id: str) -> str:
+    raw = json.dumps([name, group_id]).encode()
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode()
+
+
+def _after(token: str) -> tuple[str, str]:
+    try:
+        if not token.startswith(TOKEN_PREFIX):
+            raise ValueError(token)
+        name, gid = json.loads(base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) :]))
+        if not (isinstance(name, str) and isinstance(gid, str)):
+            raise ValueError(token)
+    except (ValueError, TypeError, binascii.Error) as e:
+        raise invalid("malformed page_token") from e
+    return name, gid

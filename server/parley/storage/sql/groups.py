@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from parley.ids import group_conversation_id
@@ -38,6 +38,24 @@ def _member(r: Any) -> GroupMember:
 
 def _chunks(items: Sequence[str]) -> list[list[str]]:
     return [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+
+
+_BUMPABLE = set("abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY012345678")
+
+
+def _name_prefix(prefix: str) -> list[Any]:
+    if not prefix:
+        return []
+    like = prefix.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    # The range bounds let ix_groups_name serve the match whatever the
+    # collation (LIKE alone skips the index in PostgreSQL's non-C locales).
+    # The upper bound only after a letter or digit that has a successor of its
+    # kind: a locale may ignore punctuation, and "ab-" would then sort "ab-z"
+    # above "ab.".
+    cond = [G.c.name >= prefix, G.c.name.like(f"{like}%", escape="\\")]
+    if prefix[-1] in _BUMPABLE:
+        cond.append(G.c.name < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return cond
 
 
 class SqlGroupStore:
@@ -226,6 +244,23 @@ class SqlGroupStore:
             groups = [_group(r) for r in (await conn.execute(q)).all()]
             counts = await self._counts(conn, [g.group_id for g in groups])
         return [(g, counts.get(g.group_id, 0)) for g in groups], total
+
+    async def search_groups(
+        self, name_prefix: str, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[Group, int]]:
+        cond = _name_prefix(name_prefix)
+        if after is not None:
+            name, gid = after
+            cond.append(or_(G.c.name > name, and_(G.c.name == name, G.c.group_id > gid)))
+        q = select(G).where(*cond).order_by(G.c.name, G.c.group_id).limit(limit)
+        async with self._engine.connect() as conn:
+            groups = [_group(r) for r in (await conn.execute(q)).all()]
+            counts = await self._counts(conn, [g.group_id for g in groups])
+        return [(g, counts.get(g.group_id, 0)) for g in groups]
+
+    async def count_groups(self, name_prefix: str) -> int:
+        async with self._engine.connect() as conn:
+            return await count(conn, G, *_name_prefix(name_prefix))
 
     async def put_request(self, request: GroupRequest) -> None:
         async with self._engine.begin() as conn:

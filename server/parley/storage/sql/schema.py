@@ -177,6 +177,8 @@ class BlacklistRow(SQLModel, table=True):
 
 class GroupRow(SQLModel, table=True):
     __tablename__ = "groups"
+    # AdminService.SearchGroups: name prefixes, paged by (name, group_id).
+    __table_args__ = (Index("ix_groups_name", "name", "group_id"),)
     group_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(default="", max_length=128)
     avatar_url: str = Field(default="", max_length=1024)

@@ -16,6 +16,7 @@ import grpclib
 from betterproto.grpc.grpclib_server import ServiceBase
 
 from ...common import v1 as __common_v1__
+from ...group import v1 as __group_v1__
 from ...msg import v1 as __msg_v1__
 from ...user import v1 as __user_v1__
 
@@ -127,6 +128,23 @@ class GetStatisticsResponse(betterproto.Message):
 
     top_storage_users: List["UserStorage"] = betterproto.message_field(6)
     """The users storing the most file bytes (up to 10), most first."""
+
+    streams_by_platform: List["PlatformStreams"] = betterproto.message_field(7)
+    """
+    Streams open now per platform (platforms without a stream left out), summed over the live
+     gateways in cluster mode like open_streams.
+    """
+
+
+@dataclass(eq=False, repr=False)
+class PlatformStreams(betterproto.Message):
+    """Streams open on one platform."""
+
+    platform: "__common_v1__.Platform" = betterproto.enum_field(1)
+    """The platform."""
+
+    streams: int = betterproto.int64_field(2)
+    """Streams open now."""
 
 
 @dataclass(eq=False, repr=False)
@@ -347,6 +365,139 @@ class GetServerInfoResponse(betterproto.Message):
     start_time_ms: int = betterproto.int64_field(6)
     """When the answering node started, Unix milliseconds."""
 
+    health_status: str = betterproto.string_field(7)
+    """
+    The answering node's overall status in the grpc.health.v1 Health service (service ""):
+     "SERVING", "NOT_SERVING" (shutting down) or "UNKNOWN".
+    """
+
+    worker_node_ids: List[str] = betterproto.string_field(8)
+    """
+    In cluster mode, the worker nodes heard from within the last three heartbeats.
+    """
+
+
+@dataclass(eq=False, repr=False)
+class SearchGroupsRequest(betterproto.Message):
+    """Request of AdminService.SearchGroups."""
+
+    keyword: str = betterproto.string_field(1)
+    """
+    An exact group id, or a name prefix (at most 128 chars); empty lists every group.
+    """
+
+    page: "__common_v1__.PageRequest" = betterproto.message_field(2)
+    """Page to return."""
+
+
+@dataclass(eq=False, repr=False)
+class SearchGroupsResponse(betterproto.Message):
+    """Response of AdminService.SearchGroups."""
+
+    groups: List["__group_v1__.GroupInfo"] = betterproto.message_field(1)
+    """The groups."""
+
+    page: "__common_v1__.PageResponse" = betterproto.message_field(2)
+    """Paging cursor; `total` on the first page only (-1 after)."""
+
+
+@dataclass(eq=False, repr=False)
+class ListGroupMembersRequest(betterproto.Message):
+    """Request of AdminService.ListGroupMembers."""
+
+    group_id: str = betterproto.string_field(1)
+    """The group."""
+
+    page: "__common_v1__.PageRequest" = betterproto.message_field(2)
+    """Page to return."""
+
+
+@dataclass(eq=False, repr=False)
+class ListGroupMembersResponse(betterproto.Message):
+    """Response of AdminService.ListGroupMembers."""
+
+    group: "__group_v1__.GroupInfo" = betterproto.message_field(1)
+    """The group (its status says whether the whole group is muted)."""
+
+    members: List["__group_v1__.GroupMember"] = betterproto.message_field(2)
+    """The members, owner and admins first."""
+
+    page: "__common_v1__.PageResponse" = betterproto.message_field(3)
+    """Paging cursor."""
+
+
+@dataclass(eq=False, repr=False)
+class MuteGroupMemberRequest(betterproto.Message):
+    """Request of AdminService.MuteGroupMember."""
+
+    group_id: str = betterproto.string_field(1)
+    """The group."""
+
+    user_id: str = betterproto.string_field(2)
+    """The member."""
+
+    duration_seconds: int = betterproto.int64_field(3)
+    """Mute duration in seconds; 0 unmutes."""
+
+
+@dataclass(eq=False, repr=False)
+class MuteGroupMemberResponse(betterproto.Message):
+    """Response of AdminService.MuteGroupMember."""
+
+    mute_end_time_ms: int = betterproto.int64_field(1)
+    """Muted until, Unix milliseconds; 0 when unmuted."""
+
+
+@dataclass(eq=False, repr=False)
+class MuteGroupRequest(betterproto.Message):
+    """Request of AdminService.MuteGroup."""
+
+    group_id: str = betterproto.string_field(1)
+    """The group."""
+
+    muted: bool = betterproto.bool_field(2)
+    """True mutes, false unmutes."""
+
+
+@dataclass(eq=False, repr=False)
+class MuteGroupResponse(betterproto.Message):
+    """Response of AdminService.MuteGroup."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
+class DismissGroupRequest(betterproto.Message):
+    """Request of AdminService.DismissGroup."""
+
+    group_id: str = betterproto.string_field(1)
+    """The group."""
+
+
+@dataclass(eq=False, repr=False)
+class DismissGroupResponse(betterproto.Message):
+    """Response of AdminService.DismissGroup."""
+
+    pass
+
+
+@dataclass(eq=False, repr=False)
+class TransferGroupOwnerRequest(betterproto.Message):
+    """Request of AdminService.TransferGroupOwner."""
+
+    group_id: str = betterproto.string_field(1)
+    """The group."""
+
+    new_owner_user_id: str = betterproto.string_field(2)
+    """The member who becomes the owner."""
+
+
+@dataclass(eq=False, repr=False)
+class TransferGroupOwnerResponse(betterproto.Message):
+    """Response of AdminService.TransferGroupOwner."""
+
+    pass
+
 
 class AdminServiceStub(betterproto.ServiceStub):
     async def get_statistics(
@@ -502,6 +653,108 @@ class AdminServiceStub(betterproto.ServiceStub):
             metadata=metadata,
         )
 
+    async def search_groups(
+        self,
+        search_groups_request: "SearchGroupsRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "SearchGroupsResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/SearchGroups",
+            search_groups_request,
+            SearchGroupsResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def list_group_members(
+        self,
+        list_group_members_request: "ListGroupMembersRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "ListGroupMembersResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/ListGroupMembers",
+            list_group_members_request,
+            ListGroupMembersResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def mute_group_member(
+        self,
+        mute_group_member_request: "MuteGroupMemberRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "MuteGroupMemberResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/MuteGroupMember",
+            mute_group_member_request,
+            MuteGroupMemberResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def mute_group(
+        self,
+        mute_group_request: "MuteGroupRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "MuteGroupResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/MuteGroup",
+            mute_group_request,
+            MuteGroupResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def dismiss_group(
+        self,
+        dismiss_group_request: "DismissGroupRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "DismissGroupResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/DismissGroup",
+            dismiss_group_request,
+            DismissGroupResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
+    async def transfer_group_owner(
+        self,
+        transfer_group_owner_request: "TransferGroupOwnerRequest",
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional["Deadline"] = None,
+        metadata: Optional["MetadataLike"] = None
+    ) -> "TransferGroupOwnerResponse":
+        return await self._unary_unary(
+            "/parley.admin.v1.AdminService/TransferGroupOwner",
+            transfer_group_owner_request,
+            TransferGroupOwnerResponse,
+            timeout=timeout,
+            deadline=deadline,
+            metadata=metadata,
+        )
+
 
 class AdminServiceBase(ServiceBase):
 
@@ -546,6 +799,36 @@ class AdminServiceBase(ServiceBase):
     async def get_server_info(
         self, get_server_info_request: "GetServerInfoRequest"
     ) -> "GetServerInfoResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def search_groups(
+        self, search_groups_request: "SearchGroupsRequest"
+    ) -> "SearchGroupsResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def list_group_members(
+        self, list_group_members_request: "ListGroupMembersRequest"
+    ) -> "ListGroupMembersResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def mute_group_member(
+        self, mute_group_member_request: "MuteGroupMemberRequest"
+    ) -> "MuteGroupMemberResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def mute_group(
+        self, mute_group_request: "MuteGroupRequest"
+    ) -> "MuteGroupResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def dismiss_group(
+        self, dismiss_group_request: "DismissGroupRequest"
+    ) -> "DismissGroupResponse":
+        raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
+
+    async def transfer_group_owner(
+        self, transfer_group_owner_request: "TransferGroupOwnerRequest"
+    ) -> "TransferGroupOwnerResponse":
         raise grpclib.GRPCError(grpclib.const.Status.UNIMPLEMENTED)
 
     async def __rpc_get_statistics(
@@ -615,6 +898,51 @@ class AdminServiceBase(ServiceBase):
         response = await self.get_server_info(request)
         await stream.send_message(response)
 
+    async def __rpc_search_groups(
+        self, stream: "grpclib.server.Stream[SearchGroupsRequest, SearchGroupsResponse]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.search_groups(request)
+        await stream.send_message(response)
+
+    async def __rpc_list_group_members(
+        self,
+        stream: "grpclib.server.Stream[ListGroupMembersRequest, ListGroupMembersResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.list_group_members(request)
+        await stream.send_message(response)
+
+    async def __rpc_mute_group_member(
+        self,
+        stream: "grpclib.server.Stream[MuteGroupMemberRequest, MuteGroupMemberResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.mute_group_member(request)
+        await stream.send_message(response)
+
+    async def __rpc_mute_group(
+        self, stream: "grpclib.server.Stream[MuteGroupRequest, MuteGroupResponse]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.mute_group(request)
+        await stream.send_message(response)
+
+    async def __rpc_dismiss_group(
+        self, stream: "grpclib.server.Stream[DismissGroupRequest, DismissGroupResponse]"
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.dismiss_group(request)
+        await stream.send_message(response)
+
+    async def __rpc_transfer_group_owner(
+        self,
+        stream: "grpclib.server.Stream[TransferGroupOwnerRequest, TransferGroupOwnerResponse]",
+    ) -> None:
+        request = await stream.recv_message()
+        response = await self.transfer_group_owner(request)
+        await stream.send_message(response)
+
     def __mapping__(self) -> Dict[str, grpclib.const.Handler]:
         return {
             "/parley.admin.v1.AdminService/GetStatistics": grpclib.const.Handler(
@@ -670,5 +998,41 @@ class AdminServiceBase(ServiceBase):
                 grpclib.const.Cardinality.UNARY_UNARY,
                 GetServerInfoRequest,
                 GetServerInfoResponse,
+            ),
+            "/parley.admin.v1.AdminService/SearchGroups": grpclib.const.Handler(
+                self.__rpc_search_groups,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                SearchGroupsRequest,
+                SearchGroupsResponse,
+            ),
+            "/parley.admin.v1.AdminService/ListGroupMembers": grpclib.const.Handler(
+                self.__rpc_list_group_members,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                ListGroupMembersRequest,
+                ListGroupMembersResponse,
+            ),
+            "/parley.admin.v1.AdminService/MuteGroupMember": grpclib.const.Handler(
+                self.__rpc_mute_group_member,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                MuteGroupMemberRequest,
+                MuteGroupMemberResponse,
+            ),
+            "/parley.admin.v1.AdminService/MuteGroup": grpclib.const.Handler(
+                self.__rpc_mute_group,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                MuteGroupRequest,
+                MuteGroupResponse,
+            ),
+            "/parley.admin.v1.AdminService/DismissGroup": grpclib.const.Handler(
+                self.__rpc_dismiss_group,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                DismissGroupRequest,
+                DismissGroupResponse,
+            ),
+            "/parley.admin.v1.AdminService/TransferGroupOwner": grpclib.const.Handler(
+                self.__rpc_transfer_group_owner,
+                grpclib.const.Cardinality.UNARY_UNARY,
+                TransferGroupOwnerRequest,
+                TransferGroupOwnerResponse,
             ),
         }

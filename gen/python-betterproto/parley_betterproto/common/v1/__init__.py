@@ -281,6 +281,11 @@ class ErrorReason(betterproto.Enum):
     A signed download URL is malformed, tampered with or expired (HTTP 403, X-Parley-Reason header).
     """
 
+    GROUP_MODERATOR_NOT_MUTABLE = 64
+    """
+    The operator tried to mute a group's owner or an admin (they cannot be muted: demote them first).
+    """
+
     FILE_URLS_DISABLED = 67
     """
     GetDownloadUrl on a server that serves no signed URLs: neither the web listener

@@ -366,6 +366,13 @@ class Notification(betterproto.Message):
     op_user_id: str = betterproto.string_field(1)
     """The user whose action caused the event (empty for system events)."""
 
+    op_as: "MessageActor" = betterproto.enum_field(2)
+    """
+    In what capacity op_user_id acted, when it was not as the event's own actor: MESSAGE_ACTOR_ADMIN
+     when an admin token (the operator, through AdminService) changed a group; op_user_id is then
+     the admin id. Unspecified otherwise.
+    """
+
     friend_applied: "FriendApplied" = betterproto.message_field(10, group="event")
     """Someone applied to be the receiver's friend."""
 

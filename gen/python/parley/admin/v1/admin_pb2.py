@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from parley.common.v1 import common_pb2 as parley_dot_common_dot_v1_dot_common__pb2
+from parley.group.v1 import group_pb2 as parley_dot_group_dot_v1_dot_group__pb2
 from parley.msg.v1 import message_pb2 as parley_dot_msg_dot_v1_dot_message__pb2
 from parley.user.v1 import user_pb2 as parley_dot_user_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bparley/admin/v1/admin.proto\x12\x0fparley.admin.v1\x1a\x1dparley/common/v1/common.proto\x1a\x1bparley/msg/v1/message.proto\x1a\x19parley/user/v1/user.proto\"\xbb\x01\n\rDayStatistics\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\x13\n\x0btotal_users\x18\x02 \x01(\x03\x12\x11\n\tnew_users\x18\x03 \x01(\x03\x12\x14\n\x0c\x61\x63tive_users\x18\x04 \x01(\x03\x12\x17\n\x0fsingle_messages\x18\x05 \x01(\x03\x12\x16\n\x0egroup_messages\x18\x06 \x01(\x03\x12\x16\n\x0egroups_created\x18\x07 \x01(\x03\x12\x15\n\ractive_groups\x18\x08 \x01(\x03\"\x88\x01\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x17\n\x0f\x63onnect_time_ms\x18\x04 \x01(\x03\x12\x0f\n\x07node_id\x18\x05 \x01(\t\"\x8b\x01\n\tAdminUser\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x18.parley.user.v1.UserInfo\x12\x0f\n\x07\x62locked\x18\x02 \x01(\x08\x12(\n\x07\x64\x65vices\x18\x03 \x03(\x0b\x32\x17.parley.admin.v1.Device\x12\x1b\n\x13last_active_time_ms\x18\x04 \x01(\x03\"<\n\x14GetStatisticsRequest\x12\x12\n\nstart_date\x18\x01 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x02 \x01(\t\"\xd3\x01\n\x15GetStatisticsResponse\x12,\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32\x1e.parley.admin.v1.DayStatistics\x12\x14\n\x0conline_users\x18\x02 \x01(\x03\x12\x14\n\x0copen_streams\x18\x03 \x01(\x03\x12\x13\n\x0btotal_users\x18\x04 \x01(\x03\x12\x12\n\nfile_bytes\x18\x05 \x01(\x03\x12\x37\n\x11top_storage_users\x18\x06 \x03(\x0b\x32\x1c.parley.admin.v1.UserStorage\"-\n\x0bUserStorage\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x62ytes\x18\x02 \x01(\x03\"f\n\x10ListUsersRequest\x12\x0f\n\x07keyword\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\x12\x14\n\x0c\x62locked_only\x18\x03 \x01(\x08\"l\n\x11ListUsersResponse\x12)\n\x05users\x18\x01 \x03(\x0b\x32\x1a.parley.admin.v1.AdminUser\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\";\n\x0fGetUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.parley.admin.v1.AdminUser\"3\n\x10\x42lockUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"+\n\x11\x42lockUserResponse\x12\x16\n\x0e\x63losed_streams\x18\x01 \x01(\x05\"%\n\x12UnblockUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x15\n\x13UnblockUserResponse\"S\n\x12\x46orceLogoutRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\"-\n\x13\x46orceLogoutResponse\x12\x16\n\x0e\x63losed_streams\x18\x01 \x01(\x05\"\x9a\x01\n\x1dSendSystemNotificationRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\x12\x11\n\tall_users\x18\x02 \x01(\x08\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12\x11\n\textension\x18\x06 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\"9\n\x1eSendSystemNotificationResponse\x12\x17\n\x0f\x64\x65livered_users\x18\x01 \x01(\x03\"o\n\x1fListConversationMessagesRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x10\n\x08user_ids\x18\x02 \x03(\t\x12\x12\n\nbefore_seq\x18\x03 \x01(\x03\x12\r\n\x05limit\x18\x04 \x01(\x05\"v\n ListConversationMessagesResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12(\n\x08messages\x18\x02 \x03(\x0b\x32\x16.parley.msg.v1.Message\x12\x0f\n\x07max_seq\x18\x03 \x01(\x03\"\x16\n\x14GetServerInfoRequest\"\x83\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0f\n\x07node_id\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x15\n\rpeer_node_ids\x18\x05 \x03(\t\x12\x15\n\rstart_time_ms\x18\x06 \x01(\x03\x32\xf4\x06\n\x0c\x41\x64minService\x12^\n\rGetStatistics\x12%.parley.admin.v1.GetStatisticsRequest\x1a&.parley.admin.v1.GetStatisticsResponse\x12R\n\tListUsers\x12!.parley.admin.v1.ListUsersRequest\x1a\".parley.admin.v1.ListUsersResponse\x12L\n\x07GetUser\x12\x1f.parley.admin.v1.GetUserRequest\x1a .parley.admin.v1.GetUserResponse\x12R\n\tBlockUser\x12!.parley.admin.v1.BlockUserRequest\x1a\".parley.admin.v1.BlockUserResponse\x12X\n\x0bUnblockUser\x12#.parley.admin.v1.UnblockUserRequest\x1a$.parley.admin.v1.UnblockUserResponse\x12X\n\x0b\x46orceLogout\x12#.parley.admin.v1.ForceLogoutRequest\x1a$.parley.admin.v1.ForceLogoutResponse\x12y\n\x16SendSystemNotification\x12..parley.admin.v1.SendSystemNotificationRequest\x1a/.parley.admin.v1.SendSystemNotificationResponse\x12\x7f\n\x18ListConversationMessages\x12\x30.parley.admin.v1.ListConversationMessagesRequest\x1a\x31.parley.admin.v1.ListConversationMessagesResponse\x12^\n\rGetServerInfo\x12%.parley.admin.v1.GetServerInfoRequest\x1a&.parley.admin.v1.GetServerInfoResponseB\x17\n\x13\x64\x65v.parley.admin.v1P\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bparley/admin/v1/admin.proto\x12\x0fparley.admin.v1\x1a\x1dparley/common/v1/common.proto\x1a\x1bparley/group/v1/group.proto\x1a\x1bparley/msg/v1/message.proto\x1a\x19parley/user/v1/user.proto\"\xbb\x01\n\rDayStatistics\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\x13\n\x0btotal_users\x18\x02 \x01(\x03\x12\x11\n\tnew_users\x18\x03 \x01(\x03\x12\x14\n\x0c\x61\x63tive_users\x18\x04 \x01(\x03\x12\x17\n\x0fsingle_messages\x18\x05 \x01(\x03\x12\x16\n\x0egroup_messages\x18\x06 \x01(\x03\x12\x16\n\x0egroups_created\x18\x07 \x01(\x03\x12\x15\n\ractive_groups\x18\x08 \x01(\x03\"\x88\x01\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x17\n\x0f\x63onnect_time_ms\x18\x04 \x01(\x03\x12\x0f\n\x07node_id\x18\x05 \x01(\t\"\x8b\x01\n\tAdminUser\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x18.parley.user.v1.UserInfo\x12\x0f\n\x07\x62locked\x18\x02 \x01(\x08\x12(\n\x07\x64\x65vices\x18\x03 \x03(\x0b\x32\x17.parley.admin.v1.Device\x12\x1b\n\x13last_active_time_ms\x18\x04 \x01(\x03\"<\n\x14GetStatisticsRequest\x12\x12\n\nstart_date\x18\x01 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x02 \x01(\t\"\x92\x02\n\x15GetStatisticsResponse\x12,\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32\x1e.parley.admin.v1.DayStatistics\x12\x14\n\x0conline_users\x18\x02 \x01(\x03\x12\x14\n\x0copen_streams\x18\x03 \x01(\x03\x12\x13\n\x0btotal_users\x18\x04 \x01(\x03\x12\x12\n\nfile_bytes\x18\x05 \x01(\x03\x12\x37\n\x11top_storage_users\x18\x06 \x03(\x0b\x32\x1c.parley.admin.v1.UserStorage\x12=\n\x13streams_by_platform\x18\x07 \x03(\x0b\x32 .parley.admin.v1.PlatformStreams\"P\n\x0fPlatformStreams\x12,\n\x08platform\x18\x01 \x01(\x0e\x32\x1a.parley.common.v1.Platform\x12\x0f\n\x07streams\x18\x02 \x01(\x03\"-\n\x0bUserStorage\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x62ytes\x18\x02 \x01(\x03\"f\n\x10ListUsersRequest\x12\x0f\n\x07keyword\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\x12\x14\n\x0c\x62locked_only\x18\x03 \x01(\x08\"l\n\x11ListUsersResponse\x12)\n\x05users\x18\x01 \x03(\x0b\x32\x1a.parley.admin.v1.AdminUser\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\";\n\x0fGetUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.parley.admin.v1.AdminUser\"3\n\x10\x42lockUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"+\n\x11\x42lockUserResponse\x12\x16\n\x0e\x63losed_streams\x18\x01 \x01(\x05\"%\n\x12UnblockUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x15\n\x13UnblockUserResponse\"S\n\x12\x46orceLogoutRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12,\n\x08platform\x18\x02 \x01(\x0e\x32\x1a.parley.common.v1.Platform\"-\n\x13\x46orceLogoutResponse\x12\x16\n\x0e\x63losed_streams\x18\x01 \x01(\x05\"\x9a\x01\n\x1dSendSystemNotificationRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\t\x12\x11\n\tall_users\x18\x02 \x01(\x08\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12\x11\n\textension\x18\x06 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\"9\n\x1eSendSystemNotificationResponse\x12\x17\n\x0f\x64\x65livered_users\x18\x01 \x01(\x03\"o\n\x1fListConversationMessagesRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x10\n\x08user_ids\x18\x02 \x03(\t\x12\x12\n\nbefore_seq\x18\x03 \x01(\x03\x12\r\n\x05limit\x18\x04 \x01(\x05\"v\n ListConversationMessagesResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12(\n\x08messages\x18\x02 \x03(\x0b\x32\x16.parley.msg.v1.Message\x12\x0f\n\x07max_seq\x18\x03 \x01(\x03\"\x16\n\x14GetServerInfoRequest\"\xb3\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0f\n\x07node_id\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x15\n\rpeer_node_ids\x18\x05 \x03(\t\x12\x15\n\rstart_time_ms\x18\x06 \x01(\x03\x12\x15\n\rhealth_status\x18\x07 \x01(\t\x12\x17\n\x0fworker_node_ids\x18\x08 \x03(\t\"S\n\x13SearchGroupsRequest\x12\x0f\n\x07keyword\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\"p\n\x14SearchGroupsResponse\x12*\n\x06groups\x18\x01 \x03(\x0b\x32\x1a.parley.group.v1.GroupInfo\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"X\n\x17ListGroupMembersRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12+\n\x04page\x18\x02 \x01(\x0b\x32\x1d.parley.common.v1.PageRequest\"\xa2\x01\n\x18ListGroupMembersResponse\x12)\n\x05group\x18\x01 \x01(\x0b\x32\x1a.parley.group.v1.GroupInfo\x12-\n\x07members\x18\x02 \x03(\x0b\x32\x1c.parley.group.v1.GroupMember\x12,\n\x04page\x18\x03 \x01(\x0b\x32\x1e.parley.common.v1.PageResponse\"U\n\x16MuteGroupMemberRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x03 \x01(\x03\"3\n\x17MuteGroupMemberResponse\x12\x18\n\x10mute_end_time_ms\x18\x01 \x01(\x03\"3\n\x10MuteGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\r\n\x05muted\x18\x02 \x01(\x08\"\x13\n\x11MuteGroupResponse\"\'\n\x13\x44ismissGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\"\x16\n\x14\x44ismissGroupResponse\"H\n\x19TransferGroupOwnerRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x19\n\x11new_owner_user_id\x18\x02 \x01(\t\"\x1c\n\x1aTransferGroupOwnerResponse2\xc0\x0b\n\x0c\x41\x64minService\x12^\n\rGetStatistics\x12%.parley.admin.v1.GetStatisticsRequest\x1a&.parley.admin.v1.GetStatisticsResponse\x12R\n\tListUsers\x12!.parley.admin.v1.ListUsersRequest\x1a\".parley.admin.v1.ListUsersResponse\x12L\n\x07GetUser\x12\x1f.parley.admin.v1.GetUserRequest\x1a .parley.admin.v1.GetUserResponse\x12R\n\tBlockUser\x12!.parley.admin.v1.BlockUserRequest\x1a\".parley.admin.v1.BlockUserResponse\x12X\n\x0bUnblockUser\x12#.parley.admin.v1.UnblockUserRequest\x1a$.parley.admin.v1.UnblockUserResponse\x12X\n\x0b\x46orceLogout\x12#.parley.admin.v1.ForceLogoutRequest\x1a$.parley.admin.v1.ForceLogoutResponse\x12y\n\x16SendSystemNotification\x12..parley.admin.v1.SendSystemNotificationRequest\x1a/.parley.admin.v1.SendSystemNotificationResponse\x12\x7f\n\x18ListConversationMessages\x12\x30.parley.admin.v1.ListConversationMessagesRequest\x1a\x31.parley.admin.v1.ListConversationMessagesResponse\x12^\n\rGetServerInfo\x12%.parley.admin.v1.GetServerInfoRequest\x1a&.parley.admin.v1.GetServerInfoResponse\x12[\n\x0cSearchGroups\x12$.parley.admin.v1.SearchGroupsRequest\x1a%.parley.admin.v1.SearchGroupsResponse\x12g\n\x10ListGroupMembers\x12(.parley.admin.v1.ListGroupMembersRequest\x1a).parley.admin.v1.ListGroupMembersResponse\x12\x64\n\x0fMuteGroupMember\x12\'.parley.admin.v1.MuteGroupMemberRequest\x1a(.parley.admin.v1.MuteGroupMemberResponse\x12R\n\tMuteGroup\x12!.parley.admin.v1.MuteGroupRequest\x1a\".parley.admin.v1.MuteGroupResponse\x12[\n\x0c\x44ismissGroup\x12$.parley.admin.v1.DismissGroupRequest\x1a%.parley.admin.v1.DismissGroupResponse\x12m\n\x12TransferGroupOwner\x12*.parley.admin.v1.TransferGroupOwnerRequest\x1a+.parley.admin.v1.TransferGroupOwnerResponseB\x17\n\x13\x64\x65v.parley.admin.v1P\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,50 +36,76 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.admin.v1.admin_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\023dev.parley.admin.v1P\001'
-  _globals['_DAYSTATISTICS']._serialized_start=136
-  _globals['_DAYSTATISTICS']._serialized_end=323
-  _globals['_DEVICE']._serialized_start=326
-  _globals['_DEVICE']._serialized_end=462
-  _globals['_ADMINUSER']._serialized_start=465
-  _globals['_ADMINUSER']._serialized_end=604
-  _globals['_GETSTATISTICSREQUEST']._serialized_start=606
-  _globals['_GETSTATISTICSREQUEST']._serialized_end=666
-  _globals['_GETSTATISTICSRESPONSE']._serialized_start=669
-  _globals['_GETSTATISTICSRESPONSE']._serialized_end=880
-  _globals['_USERSTORAGE']._serialized_start=882
-  _globals['_USERSTORAGE']._serialized_end=927
-  _globals['_LISTUSERSREQUEST']._serialized_start=929
-  _globals['_LISTUSERSREQUEST']._serialized_end=1031
-  _globals['_LISTUSERSRESPONSE']._serialized_start=1033
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1141
-  _globals['_GETUSERREQUEST']._serialized_start=1143
-  _globals['_GETUSERREQUEST']._serialized_end=1176
-  _globals['_GETUSERRESPONSE']._serialized_start=1178
-  _globals['_GETUSERRESPONSE']._serialized_end=1237
-  _globals['_BLOCKUSERREQUEST']._serialized_start=1239
-  _globals['_BLOCKUSERREQUEST']._serialized_end=1290
-  _globals['_BLOCKUSERRESPONSE']._serialized_start=1292
-  _globals['_BLOCKUSERRESPONSE']._serialized_end=1335
-  _globals['_UNBLOCKUSERREQUEST']._serialized_start=1337
-  _globals['_UNBLOCKUSERREQUEST']._serialized_end=1374
-  _globals['_UNBLOCKUSERRESPONSE']._serialized_start=1376
-  _globals['_UNBLOCKUSERRESPONSE']._serialized_end=1397
-  _globals['_FORCELOGOUTREQUEST']._serialized_start=1399
-  _globals['_FORCELOGOUTREQUEST']._serialized_end=1482
-  _globals['_FORCELOGOUTRESPONSE']._serialized_start=1484
-  _globals['_FORCELOGOUTRESPONSE']._serialized_end=1529
-  _globals['_SENDSYSTEMNOTIFICATIONREQUEST']._serialized_start=1532
-  _globals['_SENDSYSTEMNOTIFICATIONREQUEST']._serialized_end=1686
-  _globals['_SENDSYSTEMNOTIFICATIONRESPONSE']._serialized_start=1688
-  _globals['_SENDSYSTEMNOTIFICATIONRESPONSE']._serialized_end=1745
-  _globals['_LISTCONVERSATIONMESSAGESREQUEST']._serialized_start=1747
-  _globals['_LISTCONVERSATIONMESSAGESREQUEST']._serialized_end=1858
-  _globals['_LISTCONVERSATIONMESSAGESRESPONSE']._serialized_start=1860
-  _globals['_LISTCONVERSATIONMESSAGESRESPONSE']._serialized_end=1978
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=1980
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=2002
-  _globals['_GETSERVERINFORESPONSE']._serialized_start=2005
-  _globals['_GETSERVERINFORESPONSE']._serialized_end=2136
-  _globals['_ADMINSERVICE']._serialized_start=2139
-  _globals['_ADMINSERVICE']._serialized_end=3023
+  _globals['_DAYSTATISTICS']._serialized_start=165
+  _globals['_DAYSTATISTICS']._serialized_end=352
+  _globals['_DEVICE']._serialized_start=355
+  _globals['_DEVICE']._serialized_end=491
+  _globals['_ADMINUSER']._serialized_start=494
+  _globals['_ADMINUSER']._serialized_end=633
+  _globals['_GETSTATISTICSREQUEST']._serialized_start=635
+  _globals['_GETSTATISTICSREQUEST']._serialized_end=695
+  _globals['_GETSTATISTICSRESPONSE']._serialized_start=698
+  _globals['_GETSTATISTICSRESPONSE']._serialized_end=972
+  _globals['_PLATFORMSTREAMS']._serialized_start=974
+  _globals['_PLATFORMSTREAMS']._serialized_end=1054
+  _globals['_USERSTORAGE']._serialized_start=1056
+  _globals['_USERSTORAGE']._serialized_end=1101
+  _globals['_LISTUSERSREQUEST']._serialized_start=1103
+  _globals['_LISTUSERSREQUEST']._serialized_end=1205
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1207
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1315
+  _globals['_GETUSERREQUEST']._serialized_start=1317
+  _globals['_GETUSERREQUEST']._serialized_end=1350
+  _globals['_GETUSERRESPONSE']._serialized_start=1352
+  _globals['_GETUSERRESPONSE']._serialized_end=1411
+  _globals['_BLOCKUSERREQUEST']._serialized_start=1413
+  _globals['_BLOCKUSERREQUEST']._serialized_end=1464
+  _globals['_BLOCKUSERRESPONSE']._serialized_start=1466
+  _globals['_BLOCKUSERRESPONSE']._serialized_end=1509
+  _globals['_UNBLOCKUSERREQUEST']._serialized_start=1511
+  _globals['_UNBLOCKUSERREQUEST']._serialized_end=1548
+  _globals['_UNBLOCKUSERRESPONSE']._serialized_start=1550
+  _globals['_UNBLOCKUSERRESPONSE']._serialized_end=1571
+  _globals['_FORCELOGOUTREQUEST']._serialized_start=1573
+  _globals['_FORCELOGOUTREQUEST']._serialized_end=1656
+  _globals['_FORCELOGOUTRESPONSE']._serialized_start=1658
+  _globals['_FORCELOGOUTRESPONSE']._serialized_end=1703
+  _globals['_SENDSYSTEMNOTIFICATIONREQUEST']._serialized_start=1706
+  _globals['_SENDSYSTEMNOTIFICATIONREQUEST']._serialized_end=1860
+  _globals['_SENDSYSTEMNOTIFICATIONRESPONSE']._serialized_start=1862
+  _globals['_SENDSYSTEMNOTIFICATIONRESPONSE']._serialized_end=1919
+  _globals['_LISTCONVERSATIONMESSAGESREQUEST']._serialized_start=1921
+  _globals['_LISTCONVERSATIONMESSAGESREQUEST']._serialized_end=2032
+  _globals['_LISTCONVERSATIONMESSAGESRESPONSE']._serialized_start=2034
+  _globals['_LISTCONVERSATIONMESSAGESRESPONSE']._serialized_end=2152
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=2154
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=2176
+  _globals['_GETSERVERINFORESPONSE']._serialized_start=2179
+  _globals['_GETSERVERINFORESPONSE']._serialized_end=2358
+  _globals['_SEARCHGROUPSREQUEST']._serialized_start=2360
+  _globals['_SEARCHGROUPSREQUEST']._serialized_end=2443
+  _globals['_SEARCHGROUPSRESPONSE']._serialized_start=2445
+  _globals['_SEARCHGROUPSRESPONSE']._serialized_end=2557
+  _globals['_LISTGROUPMEMBERSREQUEST']._serialized_start=2559
+  _globals['_LISTGROUPMEMBERSREQUEST']._serialized_end=2647
+  _globals['_LISTGROUPMEMBERSRESPONSE']._serialized_start=2650
+  _globals['_LISTGROUPMEMBERSRESPONSE']._serialized_end=2812
+  _globals['_MUTEGROUPMEMBERREQUEST']._serialized_start=2814
+  _globals['_MUTEGROUPMEMBERREQUEST']._serialized_end=2899
+  _globals['_MUTEGROUPMEMBERRESPONSE']._serialized_start=2901
+  _globals['_MUTEGROUPMEMBERRESPONSE']._serialized_end=2952
+  _globals['_MUTEGROUPREQUEST']._serialized_start=2954
+  _globals['_MUTEGROUPREQUEST']._serialized_end=3005
+  _globals['_MUTEGROUPRESPONSE']._serialized_start=3007
+  _globals['_MUTEGROUPRESPONSE']._serialized_end=3026
+  _globals['_DISMISSGROUPREQUEST']._serialized_start=3028
+  _globals['_DISMISSGROUPREQUEST']._serialized_end=3067
+  _globals['_DISMISSGROUPRESPONSE']._serialized_start=3069
+  _globals['_DISMISSGROUPRESPONSE']._serialized_end=3091
+  _globals['_TRANSFERGROUPOWNERREQUEST']._serialized_start=3093
+  _globals['_TRANSFERGROUPOWNERREQUEST']._serialized_end=3165
+  _globals['_TRANSFERGROUPOWNERRESPONSE']._serialized_start=3167
+  _globals['_TRANSFERGROUPOWNERRESPONSE']._serialized_end=3195
+  _globals['_ADMINSERVICE']._serialized_start=3198
+  _globals['_ADMINSERVICE']._serialized_end=4670
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from parley.common.v1 import common_pb2 as _common_pb2
+from parley.group.v1 import group_pb2 as _group_pb2
 from parley.msg.v1 import message_pb2 as _message_pb2
 from parley.user.v1 import user_pb2 as _user_pb2
 from google.protobuf.internal import containers as _containers
@@ -64,20 +65,30 @@ class GetStatisticsRequest(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ...) -> None: ...
 
 class GetStatisticsResponse(_message.Message):
-    __slots__ = ("days", "online_users", "open_streams", "total_users", "file_bytes", "top_storage_users")
+    __slots__ = ("days", "online_users", "open_streams", "total_users", "file_bytes", "top_storage_users", "streams_by_platform")
     DAYS_FIELD_NUMBER: _ClassVar[int]
     ONLINE_USERS_FIELD_NUMBER: _ClassVar[int]
     OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_USERS_FIELD_NUMBER: _ClassVar[int]
     FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
     TOP_STORAGE_USERS_FIELD_NUMBER: _ClassVar[int]
+    STREAMS_BY_PLATFORM_FIELD_NUMBER: _ClassVar[int]
     days: _containers.RepeatedCompositeFieldContainer[DayStatistics]
     online_users: int
     open_streams: int
     total_users: int
     file_bytes: int
     top_storage_users: _containers.RepeatedCompositeFieldContainer[UserStorage]
-    def __init__(self, days: _Optional[_Iterable[_Union[DayStatistics, _Mapping]]] = ..., online_users: _Optional[int] = ..., open_streams: _Optional[int] = ..., total_users: _Optional[int] = ..., file_bytes: _Optional[int] = ..., top_storage_users: _Optional[_Iterable[_Union[UserStorage, _Mapping]]] = ...) -> None: ...
+    streams_by_platform: _containers.RepeatedCompositeFieldContainer[PlatformStreams]
+    def __init__(self, days: _Optional[_Iterable[_Union[DayStatistics, _Mapping]]] = ..., online_users: _Optional[int] = ..., open_streams: _Optional[int] = ..., total_users: _Optional[int] = ..., file_bytes: _Optional[int] = ..., top_storage_users: _Optional[_Iterable[_Union[UserStorage, _Mapping]]] = ..., streams_by_platform: _Optional[_Iterable[_Union[PlatformStreams, _Mapping]]] = ...) -> None: ...
+
+class PlatformStreams(_message.Message):
+    __slots__ = ("platform", "streams")
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    STREAMS_FIELD_NUMBER: _ClassVar[int]
+    platform: _common_pb2.Platform
+    streams: int
+    def __init__(self, platform: _Optional[_Union[_common_pb2.Platform, str]] = ..., streams: _Optional[int] = ...) -> None: ...
 
 class UserStorage(_message.Message):
     __slots__ = ("user_id", "bytes")
@@ -206,17 +217,105 @@ class GetServerInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetServerInfoResponse(_message.Message):
-    __slots__ = ("version", "mode", "node_id", "role", "peer_node_ids", "start_time_ms")
+    __slots__ = ("version", "mode", "node_id", "role", "peer_node_ids", "start_time_ms", "health_status", "worker_node_ids")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     PEER_NODE_IDS_FIELD_NUMBER: _ClassVar[int]
     START_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_STATUS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_NODE_IDS_FIELD_NUMBER: _ClassVar[int]
     version: str
     mode: str
     node_id: str
     role: str
     peer_node_ids: _containers.RepeatedScalarFieldContainer[str]
     start_time_ms: int
-    def __init__(self, version: _Optional[str] = ..., mode: _Optional[str] = ..., node_id: _Optional[str] = ..., role: _Optional[str] = ..., peer_node_ids: _Optional[_Iterable[str]] = ..., start_time_ms: _Optional[int] = ...) -> None: ...
+    health_status: str
+    worker_node_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., mode: _Optional[str] = ..., node_id: _Optional[str] = ..., role: _Optional[str] = ..., peer_node_ids: _Optional[_Iterable[str]] = ..., start_time_ms: _Optional[int] = ..., health_status: _Optional[str] = ..., worker_node_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SearchGroupsRequest(_message.Message):
+    __slots__ = ("keyword", "page")
+    KEYWORD_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    keyword: str
+    page: _common_pb2.PageRequest
+    def __init__(self, keyword: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class SearchGroupsResponse(_message.Message):
+    __slots__ = ("groups", "page")
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[_group_pb2.GroupInfo]
+    page: _common_pb2.PageResponse
+    def __init__(self, groups: _Optional[_Iterable[_Union[_group_pb2.GroupInfo, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class ListGroupMembersRequest(_message.Message):
+    __slots__ = ("group_id", "page")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, group_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListGroupMembersResponse(_message.Message):
+    __slots__ = ("group", "members", "page")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    group: _group_pb2.GroupInfo
+    members: _containers.RepeatedCompositeFieldContainer[_group_pb2.GroupMember]
+    page: _common_pb2.PageResponse
+    def __init__(self, group: _Optional[_Union[_group_pb2.GroupInfo, _Mapping]] = ..., members: _Optional[_Iterable[_Union[_group_pb2.GroupMember, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class MuteGroupMemberRequest(_message.Message):
+    __slots__ = ("group_id", "user_id", "duration_seconds")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    user_id: str
+    duration_seconds: int
+    def __init__(self, group_id: _Optional[str] = ..., user_id: _Optional[str] = ..., duration_seconds: _Optional[int] = ...) -> None: ...
+
+class MuteGroupMemberResponse(_message.Message):
+    __slots__ = ("mute_end_time_ms",)
+    MUTE_END_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    mute_end_time_ms: int
+    def __init__(self, mute_end_time_ms: _Optional[int] = ...) -> None: ...
+
+class MuteGroupRequest(_message.Message):
+    __slots__ = ("group_id", "muted")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    MUTED_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    muted: bool
+    def __init__(self, group_id: _Optional[str] = ..., muted: _Optional[bool] = ...) -> None: ...
+
+class MuteGroupResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DismissGroupRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class DismissGroupResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TransferGroupOwnerRequest(_message.Message):
+    __slots__ = ("group_id", "new_owner_user_id")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_OWNER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    new_owner_user_id: str
+    def __init__(self, group_id: _Optional[str] = ..., new_owner_user_id: _Optional[str] = ...) -> None: ...
+
+class TransferGroupOwnerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -80,6 +80,36 @@ class AdminServiceStub:
                 request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.SerializeToString,
                 response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.FromString,
                 _registered_method=True)
+        self.SearchGroups = channel.unary_unary(
+                '/parley.admin.v1.AdminService/SearchGroups',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsResponse.FromString,
+                _registered_method=True)
+        self.ListGroupMembers = channel.unary_unary(
+                '/parley.admin.v1.AdminService/ListGroupMembers',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersResponse.FromString,
+                _registered_method=True)
+        self.MuteGroupMember = channel.unary_unary(
+                '/parley.admin.v1.AdminService/MuteGroupMember',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberResponse.FromString,
+                _registered_method=True)
+        self.MuteGroup = channel.unary_unary(
+                '/parley.admin.v1.AdminService/MuteGroup',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupResponse.FromString,
+                _registered_method=True)
+        self.DismissGroup = channel.unary_unary(
+                '/parley.admin.v1.AdminService/DismissGroup',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupResponse.FromString,
+                _registered_method=True)
+        self.TransferGroupOwner = channel.unary_unary(
+                '/parley.admin.v1.AdminService/TransferGroupOwner',
+                request_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerRequest.SerializeToString,
+                response_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -145,8 +175,54 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetServerInfo(self, request, context):
-        """Returns what the answering node is: version, mode, role and, in cluster mode, the other
-        gateway nodes it hears from.
+        """Returns what the answering node is: version, mode, role, its grpc.health.v1 status and, in
+        cluster mode, the other gateway nodes and the workers it hears from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchGroups(self, request, context):
+        """Searches groups: by exact group id, or by name prefix; empty lists every group. Dismissed
+        groups included (see GroupInfo.status). Ordered by name, then id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGroupMembers(self, request, context):
+        """Lists a group's current members (owner and admins first) with their roles and mutes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MuteGroupMember(self, request, context):
+        """Mutes or unmutes one member, as GroupService.MuteMember does for the owner: members get the
+        same MemberMuted event, with Notification.op_as MESSAGE_ACTOR_ADMIN. The owner and admins
+        cannot be muted (FAILED_PRECONDITION / GROUP_MODERATOR_NOT_MUTABLE).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MuteGroup(self, request, context):
+        """Mutes or unmutes the whole group (GroupMuted event, op_as MESSAGE_ACTOR_ADMIN).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DismissGroup(self, request, context):
+        """Dismisses a group (GroupDismissed event, op_as MESSAGE_ACTOR_ADMIN).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferGroupOwner(self, request, context):
+        """Makes a member the owner; the previous owner becomes an admin (OwnerTransferred event,
+        op_as MESSAGE_ACTOR_ADMIN).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -199,6 +275,36 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetServerInfo,
                     request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.FromString,
                     response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.SerializeToString,
+            ),
+            'SearchGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchGroups,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsResponse.SerializeToString,
+            ),
+            'ListGroupMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroupMembers,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersResponse.SerializeToString,
+            ),
+            'MuteGroupMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.MuteGroupMember,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberResponse.SerializeToString,
+            ),
+            'MuteGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.MuteGroup,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupResponse.SerializeToString,
+            ),
+            'DismissGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.DismissGroup,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupResponse.SerializeToString,
+            ),
+            'TransferGroupOwner': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferGroupOwner,
+                    request_deserializer=parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerRequest.FromString,
+                    response_serializer=parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -445,6 +551,168 @@ class AdminService:
             '/parley.admin.v1.AdminService/GetServerInfo',
             parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoRequest.SerializeToString,
             parley_dot_admin_dot_v1_dot_admin__pb2.GetServerInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/SearchGroups',
+            parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.SearchGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGroupMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/ListGroupMembers',
+            parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.ListGroupMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MuteGroupMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/MuteGroupMember',
+            parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MuteGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/MuteGroup',
+            parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.MuteGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DismissGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/DismissGroup',
+            parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.DismissGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferGroupOwner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/parley.admin.v1.AdminService/TransferGroupOwner',
+            parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerRequest.SerializeToString,
+            parley_dot_admin_dot_v1_dot_admin__pb2.TransferGroupOwnerResponse.FromString,
             options,
             channel_credentials,
             insecure,
