@@ -187,13 +187,15 @@ class Uploads:
                 return offset, fresh, await self.finish(fresh)
         finally:
             if upload is not None and writer is not None:
-                writer.streams -= 1
-                if not writer.streams:
-                    self._writers.pop(upload.upload_id, None)
-                if out is not None:
-                    # Cut off: what arrived is kept for the resume, wherever it lands.
-                    async with writer.lock:
-                        await out.close(keep=writer.gen == mine)
+                try:
+                    if out is not None:
+                        # Cut off: what arrived is kept for the resume, wherever it lands.
+                        async with writer.lock:
+                            await out.close(keep=writer.gen == mine)
+                finally:
+                    writer.streams -= 1
+                    if not writer.streams:
+                        self._writers.pop(upload.upload_id, None)
 
     def _check(self, upload: Upload, chunk: Chunk, offset: int) -> None:
         if len(chunk.data) > self.settings.chunk_bytes:
