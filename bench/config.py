@@ -21,6 +21,7 @@ SCENARIOS = (
     "subscribe",
     "unary",
     "search-grown",
+    "files",
 )
 # Also available: one-to-one at a single offered load (-s one-to-one --rate R),
 # a probe (e.g. for --profile), not a capacity.

@@ -6,7 +6,16 @@ from collections.abc import Awaitable, Callable
 
 from bench.context import Context
 from bench.result import ScenarioResult
-from bench.scenarios import ceiling, connections, group, one_to_one, search, subscribe, unary
+from bench.scenarios import (
+    ceiling,
+    connections,
+    files,
+    group,
+    one_to_one,
+    search,
+    subscribe,
+    unary,
+)
 
 Scenario = Callable[[Context], Awaitable[ScenarioResult]]
 
@@ -20,4 +29,5 @@ SCENARIOS: dict[str, Scenario] = {
     "unary": unary.run,
     "search": search.run,
     "search-grown": search.run_grown,
+    files.NAME: files.run,
 }

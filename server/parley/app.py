@@ -23,7 +23,6 @@ from parley.api.auth import AuthServicer
 from parley.api.base import Authn
 from parley.api.conversations import ConversationServicer
 from parley.api.decoding import DecodingInterceptor, safe_decoder
-from parley.api.file_http import FileHttp
 from parley.api.files import FileServicer
 from parley.api.gateway import GatewayUnary
 from parley.api.groups import GroupServicer
@@ -115,7 +114,6 @@ class App:
     server: grpc.aio.Server
     health: health_aio.HealthServicer
     port: int
-    file_http: FileHttp
     metrics: MetricsServer | None = None
     collector: RuntimeCollector | None = None
     web: WebListener | None = None
@@ -129,7 +127,6 @@ class App:
         if self.web is not None:
             stops.append(self.web.stop())
         await asyncio.gather(*stops)
-        await self.file_http.stop()
         if self.metrics is not None:
             await self.metrics.stop()
         if self.collector is not None:
@@ -160,9 +157,8 @@ def _add_servicers(
     server: HandlerTable,
     core: Core,
     validator: Validator,
-    files_url: str,
     health: health_aio.HealthServicer,
-) -> None:
+) -> FileServicer:
     authn = Authn(core.idempotency)
     gw = GatewayUnary(authn, core.gateway)
     # The streams write frames serialized once per push; the unary calls go
@@ -219,9 +215,9 @@ def _add_servicers(
         ),
         server,
     )
-    file_pb2_grpc.add_FileServiceServicer_to_server(
-        FileServicer(authn, core.admission, core.files, files_url), server
-    )
+    files = FileServicer(authn, core.admission, core.files)
+    file_pb2_grpc.add_FileServiceServicer_to_server(files, server)
+    return files
 
 
 async def start_app(settings: Settings) -> App:
@@ -241,13 +237,7 @@ async def start_app(settings: Settings) -> App:
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, handlers)
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
-    file_http = FileHttp(core.files, settings.files.http_listen)
-    try:
-        http_port = await file_http.start()
-    except OSError as e:
-        raise SystemExit(f"cannot listen on {settings.files.http_listen}: {e}") from e
-    files_url = settings.files.public_url or f"http://{file_http.host}:{http_port}"
-    _add_servicers(handlers, core, validator, files_url, health_servicer)
+    files = _add_servicers(handlers, core, validator, health_servicer)
     handlers.install(server)
     health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
     add_reflection(
@@ -268,8 +258,12 @@ async def start_app(settings: Settings) -> App:
         metrics = MetricsServer(settings.metrics.listen)
         mport = await metrics.start()
         announce(f"metrics on http://{metrics.host}:{mport}/metrics")
-    web = await web_listener(settings, (*SERVICE_NAMES, health_name), handlers, interceptors)
-    app = App(core, server, health_servicer, port, file_http, metrics, collector, web)
+    web = await web_listener(
+        settings, (*SERVICE_NAMES, health_name), handlers, interceptors, core.files
+    )
+    # Signed URLs point at the web listener, or at what fronts it; without either, none.
+    files.base_url = settings.files.public_url or (web.url if web is not None else "")
+    app = App(core, server, health_servicer, port, metrics, collector, web)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return app

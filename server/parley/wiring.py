@@ -27,6 +27,7 @@ from parley.domain.auth import Admission, Auth
 from parley.domain.conversations import Conversations
 from parley.domain.edits import Edits
 from parley.domain.files import Files
+from parley.domain.files.lease import BlobLease, ProcessLease
 from parley.domain.groups import Groups, SendRules
 from parley.domain.idempotency import Idempotency
 from parley.domain.messages import FindStored, Messages
@@ -55,6 +56,7 @@ from parley.storage.interfaces import (
     BlobStore,
     IdempotencyStore,
     MessageStore,
+    PendingStore,
     PresenceStore,
     TokenStore,
 )
@@ -222,7 +224,7 @@ async def build_core(settings: Settings) -> Core:
     )
     groups = Groups(settings, SqlGroupStore(stores.engine), users, log_, hooks, b.peers)
     access = Access(groups, relations)
-    files = await open_files(settings, stores, b.messages, access, hooks)
+    files = await open_files(settings, stores, b, access, hooks)
     messages = Messages(
         settings,
         log_,
@@ -313,33 +315,46 @@ async def _purge_keys(core: Core) -> None:
 
 
 async def open_files(
-    settings: Settings, stores: SqlStores, messages: MessageStore, access: Access, hooks: Hooks
+    settings: Settings, stores: SqlStores, b: Backends, access: Access, hooks: Hooks
 ) -> Files:
-    """Bytes in a local directory (embedded default) or S3; pending uploads
-    staged on this node's disk; records beside the other SQL tables."""
+    """Bytes in a local directory (embedded default) or S3, and pending
+    uploads beside them (this node's disk, or the bucket, where any node
+    resumes them); records beside the other SQL tables. The blob lease spans
+    the cluster when there is one."""
     fs = settings.files
     root = Path(fs.dir) if fs.dir else Path(settings.data_dir) / "files"
+    staging = Staging(root)
     blobs: BlobStore
+    pending: PendingStore = staging
     if fs.backend == "s3":
         from parley.storage.files.s3 import S3BlobStore
+        from parley.storage.files.s3_pending import S3Pending
 
         s3 = S3BlobStore(
             fs.s3_endpoint, fs.s3_bucket, fs.s3_region, fs.s3_access_key, fs.s3_secret_key
         )
         await s3.ensure_bucket()
         blobs = s3
+        pending = S3Pending(s3, staging, fs.s3_part_bytes)
     elif fs.backend == "local":
         blobs = LocalBlobStore(root)
     else:
         raise SystemExit(f"files.backend must be local or s3, not {fs.backend!r}")
+    lease: BlobLease = ProcessLease()
+    if b.cluster is not None:
+        from parley.storage.redis.lease import RedisLease
+
+        lease = RedisLease(b.cluster.redis, settings.cluster.redis_prefix + "files:blob-lease")
     return Files(
         fs,
         settings.auth.token_secret,
         SqlFileStore(stores.engine),
         blobs,
-        Staging(root),
+        staging,
+        pending,
+        lease,
         access,
-        messages,
+        b.messages,
         stores.conversations,
         hooks,
     )

@@ -31,6 +31,7 @@ import pytest
 
 from tests.api.test_tls import dev_cert, tls_env
 from tests.harness import ServerProcess
+from tests.web.conftest import WEB_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "clients" / "ts"
@@ -128,6 +129,16 @@ async def _install(npm: str, env: dict[str, str]) -> None:
         if present == _locked_versions(TS_DIR / "package-lock.json", present):
             return
     await _step("npm ci", [npm, "ci", "--no-audit", "--no-fund"], env)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The shared server's settings plus the web listener: files.test.ts fetches
+    a signed URL, which only the web listener serves (docs/files.md)."""
+    proc = ServerProcess(data_dir=tmp_path_factory.mktemp("ts") / "data", env=dict(WEB_ENV))
+    proc.start()
+    yield proc
+    proc.stop()
 
 
 # Async so that the event loop keeps running while npm runs: the server fixture

@@ -12,7 +12,7 @@ from parley.api.policy import RPCS, bearer_token
 from parley.domain.auth import Admission
 from parley.domain.files import Chunk, Files
 from parley.domain.tokens import Identity
-from parley.errors import ParleyError, invalid
+from parley.errors import ParleyError, R, invalid, precondition
 from parley.file.v1 import file_pb2, file_pb2_grpc
 from parley.storage.records import StoredFile
 
@@ -36,12 +36,13 @@ def file_info(f: StoredFile) -> file_pb2.FileInfo:
 
 
 class FileServicer(file_pb2_grpc.FileServiceServicer):
-    def __init__(self, authn: Authn, admission: Admission, files: Files, base_url: str) -> None:
+    def __init__(self, authn: Authn, admission: Admission, files: Files) -> None:
         self.authn = authn
         self.admission = admission
         self.files = files
-        # Set once the HTTP endpoint is listening (its port may be chosen then).
-        self.base_url = base_url
+        # Set once the web listener is listening (its port may be chosen then);
+        # empty: this server signs no URLs.
+        self.base_url = ""
 
     def _stream_caller(self, method: str, context: Ctx) -> Identity:
         rule = RPCS[SERVICE + method]
@@ -137,5 +138,11 @@ class FileServicer(file_pb2_grpc.FileServiceServicer):
         ident = self.authn.caller(context)
         file = await self.files.get(ident.user_id, request.file_id)
         self.files.span(file, request.thumbnail, 0, 0)
+        if not self.base_url:
+            raise precondition(
+                R.ERROR_REASON_FILE_URLS_DISABLED,
+                "this server serves no signed URLs: set web.enabled (or files.public_url); "
+                "Download streams the bytes",
+            )
         url, expire_ms = self.files.signer.sign(self.base_url, file.file_id, request.thumbnail)
         return file_pb2.GetDownloadUrlResponse(url=url, expire_time_ms=expire_ms)

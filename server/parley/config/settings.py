@@ -220,9 +220,12 @@ class FileSettings(BaseModel):
     s3_region: str = "us-east-1"
     s3_access_key: str = ""
     s3_secret_key: str = ""
-    # Plain HTTP GET of signed URLs; port 0 picks a free one.
-    http_listen: str = "127.0.0.1:0"
-    # The URL prefix clients reach http_listen by (a proxy, a CDN); empty: http://<http_listen>.
+    # Pending uploads on S3 are multipart uploads of parts this big (S3's minimum
+    # is 5 MiB); each upload stream holds up to one part in memory.
+    s3_part_bytes: Annotated[int, Field(ge=5 * 1024 * 1024)] = 8 * 1024 * 1024
+    # Signed URLs (GET /files/<id>) are served by the web listener ([web]). The URL
+    # prefix clients reach it by (a proxy, a CDN); empty: the web listener's own
+    # address, and no signed URLs when [web] is disabled.
     public_url: str = ""
     url_ttl_seconds: Annotated[float, Field(gt=0)] = 300.0
     # Images: drop the GPS location from the EXIF metadata before storing.

@@ -393,6 +393,42 @@ class FileStore(Protocol):
         ...
 
 
+class PendingWriter(Protocol):
+    """One upload stream's appends, at `offset` (the bytes received so far)."""
+
+    offset: int
+
+    async def write(self, data: bytes, final: bool) -> None:
+        """Appends `data`; `final`: these are the upload's last bytes."""
+        ...
+
+    async def close(self, keep: bool) -> None:
+        """The stream ended: make what it received durable for a resume
+        (`keep` false: a newer stream took over, whose bytes count)."""
+        ...
+
+
+class PendingStore(Protocol):
+    """The bytes of uploads in progress: on the node's disk (storage.files.
+    staging) or in the bucket where any node resumes them (s3_pending)."""
+
+    async def create(self, upload_id: str) -> None: ...
+
+    async def committed(self, upload_id: str) -> int | None:
+        """Bytes kept so far; None when the upload has no bytes here."""
+        ...
+
+    async def writer(self, upload_id: str) -> PendingWriter | None:
+        """A writer at the committed offset; None when the upload is gone."""
+        ...
+
+    async def local_copy(self, upload_id: str) -> Path:
+        """The complete bytes as a local file (the staging area's path)."""
+        ...
+
+    async def discard(self, upload_id: str) -> None: ...
+
+
 class BlobStore(Protocol):
     """File bytes by their SHA-256 (content-addressed: one copy per content).
     A blob is either absent or complete: `put` publishes it atomically."""

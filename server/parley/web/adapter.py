@@ -12,9 +12,10 @@ methods answer UNIMPLEMENTED (a browser cannot stream a request body)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,17 +159,16 @@ class _Calls:
         data = handler.response_serializer(response) if handler.response_serializer else response
         return Encoded(data, self.output)
 
-    async def unary(self, body: bytes, request: RequestContext[Any, Any]) -> Encoded:
-        metadata = metadata_of(request.request_headers.allitems())
-        handler = await self._handler(metadata)
-        context = WebContext(request, metadata)
-        decode = handler.request_deserializer
+    @contextlib.contextmanager
+    def _outcome(self, context: WebContext) -> Iterator[None]:
+        """The call's end as the client sees it, alike for both shapes: the
+        status the handler set or aborted with, else its trailers; anything
+        unexpected as INTERNAL."""
         try:
-            response = await handler.unary_unary(decode(body) if decode else body, context)
+            yield
             if context.code() not in (None, grpc.StatusCode.OK):
                 raise context.error()
             context.copy_trailers()
-            return self._encoded(handler, response)
         except grpc.aio.AbortError:
             raise context.error() from None
         except ConnectError:
@@ -178,6 +178,15 @@ class _Calls:
         finally:
             context.finish()
 
+    async def unary(self, body: bytes, request: RequestContext[Any, Any]) -> Encoded:
+        metadata = metadata_of(request.request_headers.allitems())
+        handler = await self._handler(metadata)
+        context = WebContext(request, metadata)
+        decode = handler.request_deserializer
+        with self._outcome(context):
+            response = await handler.unary_unary(decode(body) if decode else body, context)
+        return self._encoded(handler, response)
+
     async def server_stream(
         self, body: bytes, request: RequestContext[Any, Any]
     ) -> AsyncIterator[Encoded]:
@@ -185,21 +194,10 @@ class _Calls:
         handler = await self._handler(metadata)
         context = WebContext(request, metadata)
         decode = handler.request_deserializer
-        try:
+        with self._outcome(context):
             produced = handler.unary_stream(decode(body) if decode else body, context)
             async for item in self.streams.relay(produced, context):
                 yield self._encoded(handler, item)
-            if context.code() not in (None, grpc.StatusCode.OK):
-                raise context.error()
-            context.copy_trailers()
-        except grpc.aio.AbortError:
-            raise context.error() from None
-        except ConnectError:
-            raise
-        except Exception:
-            raise self._unexpected() from None
-        finally:
-            context.finish()
 
 
 def _streaming_request_refused() -> ConnectError:

@@ -14,15 +14,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# What Connect-Web and gRPC-Web clients send and must be able to read.
+# What Connect-Web and gRPC-Web clients, and fetches of signed file URLs,
+# send and must be able to read.
 ALLOW_HEADERS = (
     "authorization, content-type, connect-protocol-version, connect-timeout-ms, "
     "connect-accept-encoding, connect-content-encoding, grpc-timeout, grpc-accept-encoding, "
-    "x-grpc-web, x-user-agent, x-request-id"
+    "x-grpc-web, x-user-agent, x-request-id, range"
 )
 EXPOSE_HEADERS = (
     "grpc-status, grpc-message, grpc-status-details-bin, grpc-encoding, "
-    "connect-content-encoding, content-encoding"
+    "connect-content-encoding, content-encoding, "
+    # The signed file URLs' (web/files.py).
+    "content-range, content-disposition, x-parley-reason"
 )
 MAX_AGE = "7200"
 

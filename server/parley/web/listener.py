@@ -122,6 +122,8 @@ class WebListener:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.port = 0
+        # scheme://host:port once listening (the base of signed file URLs).
+        self.url = ""
 
     async def start(self) -> int:
         """Binds the port (an address in use fails the start) and serves."""

@@ -8,8 +8,8 @@ import asyncio
 import grpc
 
 from parley.msg.v1 import msg_pb2
-from tests.api.files.client import Files, refused, send_file, stored_blobs, user
-from tests.harness import Api, ServerProcess, bearer
+from tests.api.files.client import Files, refused, send_file, started, stored_blobs, user
+from tests.harness import ServerProcess, bearer
 
 GRACE = 8.0
 
@@ -17,14 +17,8 @@ GRACE = 8.0
 async def test_a_revoked_file_is_collected_and_a_sent_one_stays(
     fresh_server: ServerProcess,
 ) -> None:
-    fresh_server.env.update(
-        # The grace covers the time from upload to send, even on a loaded host.
-        {"PARLEY_FILES__GC_GRACE_SECONDS": str(GRACE), "PARLEY_FILES__GC_INTERVAL_SECONDS": "0.2"}
-    )
-    fresh_server.start()
-    api = Api(fresh_server.address, fresh_server.admin_secret)
-    await api.login_admin()
-    try:
+    # The grace covers the time from upload to send, even on a loaded host.
+    async with started(fresh_server, gc_grace_seconds=str(GRACE), gc_interval_seconds="0.2") as api:
         _, owner = await user(api)
         peer_id, peer = await user(api)
         kept_data, revoked_data = b"kept\n" * 100, b"revoked\n" * 100
@@ -45,5 +39,3 @@ async def test_a_revoked_file_is_collected_and_a_sent_one_stays(
         code, reason = await refused(Files(api, owner).download(revoked.file_id))
         assert (code, reason) == (grpc.StatusCode.NOT_FOUND, "ERROR_REASON_FILE_NOT_FOUND")
         assert await Files(api, peer).download(kept.file_id) == kept_data
-    finally:
-        await api.close()

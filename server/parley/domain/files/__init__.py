@@ -4,7 +4,6 @@ the collector (collector.py), composed here."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -12,12 +11,19 @@ from parley.config.settings import FileSettings
 from parley.domain.access import Access
 from parley.domain.files.access import FileAccess
 from parley.domain.files.collector import Collector
+from parley.domain.files.lease import BlobLease
 from parley.domain.files.signing import UrlSigner
 from parley.domain.files.uploads import Chunk, Uploads
 from parley.domain.ports import ChangeHooks
 from parley.errors import R, invalid, not_found
 from parley.storage.files.staging import Staging
-from parley.storage.interfaces import BlobStore, ConversationStore, FileStore, MessageStore
+from parley.storage.interfaces import (
+    BlobStore,
+    ConversationStore,
+    FileStore,
+    MessageStore,
+    PendingStore,
+)
 from parley.storage.records import StoredFile
 
 __all__ = ["Chunk", "Files", "Range"]
@@ -41,6 +47,8 @@ class Files:
         store: FileStore,
         blobs: BlobStore,
         staging: Staging,
+        pending: PendingStore,
+        lease: BlobLease,
         access: Access,
         messages: MessageStore,
         conversations: ConversationStore,
@@ -49,11 +57,10 @@ class Files:
         self.settings = settings
         self.store = store
         self.blobs = blobs
-        lock = asyncio.Lock()
         self.readers = FileAccess(store, access, messages, conversations)
-        self.uploads = Uploads(settings, store, blobs, staging, hooks, lock)
+        self.uploads = Uploads(settings, store, blobs, staging, pending, hooks, lease)
         self.collector = Collector(
-            store, blobs, staging, self.readers, lock, settings.gc_grace_seconds
+            store, blobs, pending, self.readers, lease, settings.gc_grace_seconds
         )
         self.signer = UrlSigner(secret, settings.url_ttl_seconds)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from parley.clock import now_ms
 from parley.domain.files.access import FileAccess
-from parley.storage.files.staging import Staging
-from parley.storage.interfaces import BlobStore, FileStore
+from parley.domain.files.lease import BlobLease
+from parley.storage.interfaces import BlobStore, FileStore, PendingStore
 
 log = logging.getLogger("parley.files")
 PAGE = 200
@@ -29,23 +29,24 @@ class Collector:
         self,
         store: FileStore,
         blobs: BlobStore,
-        staging: Staging,
+        pending: PendingStore,
         readers: FileAccess,
-        blob_lock: asyncio.Lock,
+        lease: BlobLease,
         grace_seconds: float,
     ) -> None:
         self.store = store
         self.blobs = blobs
-        self.staging = staging
+        self.pending = pending
         self.readers = readers
-        self.blob_lock = blob_lock
+        # Shared with uploads' publication, across every node on the blob store.
+        self.lease = lease
         self.grace_ms = int(grace_seconds * 1000)
 
     async def run_once(self, now: int | None = None) -> Collected:
         now = now_ms() if now is None else now
         done = Collected()
         for upload in await self.store.expired_uploads(now, PAGE):
-            await self.staging.discard(upload.upload_id)
+            await self.pending.discard(upload.upload_id)
             await self.store.delete_upload(upload.upload_id)
             done.uploads += 1
         after = ""
@@ -71,7 +72,7 @@ class Collector:
         return named
 
     async def _drop_blob(self, sha256: str) -> bool:
-        async with self.blob_lock:
+        async with self.lease.hold():
             if await self.store.blob_in_use(sha256):
                 return False
             await self.blobs.delete(sha256)

@@ -5,7 +5,6 @@ type, process images, and publish the blob and the record."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from parley.clock import now_ms
 from parley.config.settings import FileSettings
+from parley.domain.files.lease import BlobLease
 from parley.domain.files.sniff import HEAD_BYTES, IMAGE_TYPES, sniff
 from parley.domain.ports import ChangeHooks
 from parley.errors import R, exhausted, invalid, not_found, precondition
 from parley.storage.files.fsync import sync_file
 from parley.storage.files.staging import Staging
-from parley.storage.interfaces import BlobStore, FileStore
+from parley.storage.interfaces import BlobStore, FileStore, PendingStore, PendingWriter
 from parley.storage.records import StoredFile, Upload
 
 if TYPE_CHECKING:
@@ -61,16 +61,19 @@ class Uploads:
         store: FileStore,
         blobs: BlobStore,
         staging: Staging,
+        pending: PendingStore,
         hooks: ChangeHooks,
-        blob_lock: asyncio.Lock,
+        lease: BlobLease,
     ) -> None:
         self.settings = settings
         self.store = store
         self.blobs = blobs
+        # Where the bytes wait for the rest (this disk, or the bucket every node
+        # shares); the last steps run in the local staging area either way.
         self.staging = staging
+        self.pending = pending
         self.hooks = hooks
-        # Publishing a blob and the collector's check-then-delete of one exclude each other.
-        self.blob_lock = blob_lock
+        self.lease = lease
         self._writers: dict[str, _Writer] = {}
 
     async def start(self, user_id: str, name: str, size: int, sha256: str) -> Upload:
@@ -107,8 +110,13 @@ class Uploads:
             create_time_ms=now,
             expire_time_ms=now + int(s.upload_ttl_seconds * 1000),
         )
-        await self.staging.create(upload.upload_id)
+        # The record first: bytes without one would never be collected.
         await self.store.put_upload(upload)
+        try:
+            await self.pending.create(upload.upload_id)
+        except Exception:
+            await self.store.delete_upload(upload.upload_id)
+            raise
         return upload
 
     async def own(self, user_id: str, upload_id: str) -> Upload:
@@ -122,7 +130,7 @@ class Uploads:
     async def committed(self, upload: Upload) -> int:
         if upload.file_id:
             return upload.size
-        got = await self.staging.committed(upload.upload_id)
+        got = await self.pending.committed(upload.upload_id)
         if got is None:
             raise _upload_gone()
         return got
@@ -137,7 +145,8 @@ class Uploads:
         old connection die) takes over: the old one stops at its next chunk."""
         upload: Upload | None = None
         writer: _Writer | None = None
-        mine = offset = 0
+        out: PendingWriter | None = None
+        mine = 0
         try:
             async for chunk in chunks:
                 if upload is None:
@@ -155,26 +164,38 @@ class Uploads:
                             R.ERROR_REASON_UPLOAD_OFFSET_MISMATCH,
                             "a newer stream took over this upload",
                         )
-                    offset = await self.committed(upload)
-                    self._check(upload, chunk, offset)
-                    await self.staging.append(upload.upload_id, chunk.data)
-                    offset += len(chunk.data)
+                    if upload.file_id:
+                        self._check(upload, chunk, upload.size)
+                    if out is None:
+                        # Opened under the lock: after an older stream kept its bytes.
+                        out = await self.pending.writer(upload.upload_id)
+                        if out is None:
+                            raise _upload_gone()
+                    self._check(upload, chunk, out.offset)
+                    final = out.offset + len(chunk.data) == upload.size
+                    await out.write(chunk.data, final)
             if upload is None or writer is None:
                 return 0, None, None
             async with writer.lock:
+                if out is not None:
+                    await out.close(keep=writer.gen == mine)
+                    out = None
                 fresh = await self.own(user_id, upload.upload_id)
                 offset = await self.committed(fresh)
                 if fresh.file_id or offset < fresh.size:
                     return offset, fresh, None
-                await self.staging.sync(fresh.upload_id)
                 return offset, fresh, await self.finish(fresh)
         finally:
             if upload is not None and writer is not None:
-                writer.streams -= 1
-                if not writer.streams:
-                    self._writers.pop(upload.upload_id, None)
-                    with contextlib.suppress(OSError):
-                        await self.staging.sync(upload.upload_id)
+                try:
+                    if out is not None:
+                        # Cut off: what arrived is kept for the resume, wherever it lands.
+                        async with writer.lock:
+                            await out.close(keep=writer.gen == mine)
+                finally:
+                    writer.streams -= 1
+                    if not writer.streams:
+                        self._writers.pop(upload.upload_id, None)
 
     def _check(self, upload: Upload, chunk: Chunk, offset: int) -> None:
         if len(chunk.data) > self.settings.chunk_bytes:
@@ -192,7 +213,7 @@ class Uploads:
     async def finish(self, upload: Upload) -> StoredFile:
         """Checks and publishes a fully staged upload."""
         s = self.settings
-        path = self.staging.path(upload.upload_id)
+        path = await self.pending.local_copy(upload.upload_id)
         got = await self.staging.sha256(path)
         if got != upload.sha256:
             await self._drop(upload)
@@ -238,16 +259,17 @@ class Uploads:
             file.thumb_sha256 = await self.staging.sha256(thumb)
             file.thumb_size = (await asyncio.to_thread(thumb.stat)).st_size
         await self.staging.sync(upload.upload_id)
-        async with self.blob_lock:
+        async with self.lease.hold():
             await self.store.finish_upload(upload.upload_id, file)
         # After the record: the collector keeps a blob any record names.
         await self.blobs.put(sha, path)
         if facts is not None:
             await asyncio.to_thread(sync_file, thumb)
             await self.blobs.put(file.thumb_sha256, thumb)
+        await self.pending.discard(upload.upload_id)
         upload.file_id = file.file_id
         return file
 
     async def _drop(self, upload: Upload) -> None:
-        await self.staging.discard(upload.upload_id)
+        await self.pending.discard(upload.upload_id)
         await self.store.delete_upload(upload.upload_id)

@@ -27,7 +27,7 @@ class S3BlobStore:
         self, endpoint: str, bucket: str, region: str, access_key: str, secret_key: str
     ) -> None:
         self.bucket = bucket
-        self._s3: Any = boto3.client(
+        self.client: Any = boto3.client(
             "s3",
             endpoint_url=endpoint or None,
             region_name=region,
@@ -39,20 +39,20 @@ class S3BlobStore:
     async def ensure_bucket(self) -> None:
         def run() -> None:
             try:
-                self._s3.head_bucket(Bucket=self.bucket)
+                self.client.head_bucket(Bucket=self.bucket)
             except ClientError:
-                self._s3.create_bucket(Bucket=self.bucket)
+                self.client.create_bucket(Bucket=self.bucket)
 
         await asyncio.to_thread(run)
 
     async def put(self, sha256: str, path: Path) -> None:
-        await asyncio.to_thread(self._s3.upload_file, str(path), self.bucket, PREFIX + sha256)
+        await asyncio.to_thread(self.client.upload_file, str(path), self.bucket, PREFIX + sha256)
         await asyncio.to_thread(os.unlink, path)
 
     async def size(self, sha256: str) -> int | None:
         try:
             head = await asyncio.to_thread(
-                self._s3.head_object, Bucket=self.bucket, Key=PREFIX + sha256
+                self.client.head_object, Bucket=self.bucket, Key=PREFIX + sha256
             )
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
@@ -64,7 +64,7 @@ class S3BlobStore:
         if length <= 0:
             return
         got = await asyncio.to_thread(
-            self._s3.get_object,
+            self.client.get_object,
             Bucket=self.bucket,
             Key=PREFIX + sha256,
             Range=f"bytes={offset}-{offset + length - 1}",
@@ -80,7 +80,7 @@ class S3BlobStore:
             body.close()
 
     async def delete(self, sha256: str) -> None:
-        await asyncio.to_thread(self._s3.delete_object, Bucket=self.bucket, Key=PREFIX + sha256)
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=PREFIX + sha256)
 
     async def close(self) -> None:
-        self._s3.close()
+        self.client.close()

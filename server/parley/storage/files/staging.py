@@ -1,4 +1,5 @@
-"""Pending uploads on the local disk, one file per upload id. The committed
+"""Pending uploads on the local disk, one file per upload id (and the
+scratch space of every upload's last steps, whichever store kept its bytes). The committed
 offset is the staged file's size: bytes are appended only at it, and the
 content hash is checked over the whole file once complete, so bytes lost or
 torn by a crash are either re-sent (shorter file) or caught (mismatch)."""
@@ -13,6 +14,29 @@ from pathlib import Path
 from parley.storage.files.fsync import sync_dir, sync_file
 
 HASH_BLOCK = 1024 * 1024
+
+
+class StagedWriter:
+    """One stream's appends to a staged upload; each is committed on return
+    (the file's size is the offset), synced when the stream ends."""
+
+    def __init__(self, path: Path, offset: int) -> None:
+        self.path = path
+        self.offset = offset
+
+    async def write(self, data: bytes, final: bool) -> None:
+        def run() -> None:
+            with open(self.path, "ab") as f:
+                f.write(data)
+
+        await asyncio.to_thread(run)
+        self.offset += len(data)
+
+    async def close(self, keep: bool) -> None:
+        try:
+            await asyncio.to_thread(sync_file, self.path)
+        except FileNotFoundError:
+            pass  # completed and published, or dropped
 
 
 class Staging:
@@ -42,6 +66,15 @@ class Staging:
                 f.write(data)
 
         await asyncio.to_thread(run)
+
+    async def writer(self, upload_id: str) -> StagedWriter | None:
+        offset = await self.committed(upload_id)
+        return None if offset is None else StagedWriter(self.path(upload_id), offset)
+
+    async def local_copy(self, upload_id: str) -> Path:
+        """The complete staged bytes, synced, where they are."""
+        await self.sync(upload_id)
+        return self.path(upload_id)
 
     async def sync(self, upload_id: str) -> None:
         await asyncio.to_thread(sync_file, self.path(upload_id))

@@ -286,6 +286,12 @@ class ErrorReason(betterproto.Enum):
     The operator tried to mute a group's owner or an admin (they cannot be muted: demote them first).
     """
 
+    FILE_URLS_DISABLED = 67
+    """
+    GetDownloadUrl on a server that serves no signed URLs: neither the web listener
+     (`web.enabled`) nor `files.public_url` is set. Download streams the bytes instead.
+    """
+
 
 @dataclass(eq=False, repr=False)
 class PageRequest(betterproto.Message):

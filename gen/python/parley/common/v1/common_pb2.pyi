@@ -90,6 +90,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
     ERROR_REASON_FILE_URL_INVALID: _ClassVar[ErrorReason]
     ERROR_REASON_GROUP_MODERATOR_NOT_MUTABLE: _ClassVar[ErrorReason]
+    ERROR_REASON_FILE_URLS_DISABLED: _ClassVar[ErrorReason]
 PLATFORM_UNSPECIFIED: Platform
 PLATFORM_IOS: Platform
 PLATFORM_ANDROID: Platform
@@ -164,6 +165,7 @@ ERROR_REASON_QUOTA_EXCEEDED: ErrorReason
 ERROR_REASON_UPLOAD_NOT_FOUND: ErrorReason
 ERROR_REASON_FILE_URL_INVALID: ErrorReason
 ERROR_REASON_GROUP_MODERATOR_NOT_MUTABLE: ErrorReason
+ERROR_REASON_FILE_URLS_DISABLED: ErrorReason
 
 class PageRequest(_message.Message):
     __slots__ = ("page_token", "page_size")
