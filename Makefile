@@ -83,7 +83,7 @@ proto-baseline: install
 # Release artifacts, all at the version in VERSION (stamped into every manifest first):
 #   dist/python  wheels and sdists of parley (server), parley-proto, parley-betterproto, parley-sdk
 #   dist/npm     the @parley/client tarball
-#   dist/maven   a Maven repository with dev.parley:parley-kotlin-client{,-lite} (also in ~/.m2)
+#   dist/maven   a Maven repository with dev.parley:parley-kotlin-{client,client-lite,sdk,sdk-lite} (also in ~/.m2)
 # Wheels are built from the sdists (so an sdist missing a file fails here), with the pinned
 # setuptools of .venv; the Maven build takes a few minutes (its tests run in `make test`).
 dist: install

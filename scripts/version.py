@@ -51,6 +51,8 @@ PLACES = (
     Place("clients/kotlin/pom.xml", _POM_PARENT),
     Place("clients/kotlin/jvm/pom.xml", _POM_PARENT),
     Place("clients/kotlin/lite/pom.xml", _POM_PARENT),
+    Place("clients/kotlin/sdk/pom.xml", _POM_PARENT),
+    Place("clients/kotlin/sdk-lite/pom.xml", _POM_PARENT),
     Place("clients/kotlin/README.md", r"parley-kotlin-client</artifactId>\s*<version>([^<]*)<"),
     Place("clients/kotlin/README.md", r'"dev\.parley:parley-kotlin-client(?:-lite)?:([^"]*)"', 2),
     Place("clients/dart/pubspec.yaml", r"(?m)^version: (\S+)$"),

@@ -1,15 +1,18 @@
 """End-to-end tests of the Kotlin clients (clients/kotlin) against the test server.
 
-Runs `mvn -B -q verify` twice at once: `jvm` (protobuf-java) with `sdk` on top of it in one
-reactor, and `lite` (protobuf-javalite) (each compiles its own generated code: in parallel the
-suite waits for the slower one, not for both). Each generates the messages and stubs from protos/
-into clients/kotlin/<module>/target, compiles them with the shared client layer and runs the
-shared JUnit 5 tests (chat, heartbeats, error reasons, forced logout, forced disconnects and
-recovery); `sdk` then runs the SDK's tests: the store's unit tests, the shared conformance
-scenarios (tests/conformance, PARLEY_CONFORMANCE_DIR) and the sync property test (jqwik). All
-run against the `server` fixture (tests/conftest.py), passed as PARLEY_TEST_ADDR /
-PARLEY_TEST_ADMIN_SECRET. The first run downloads protoc, the codegen plugins and the
-libraries into ~/.m2.
+Runs one Maven reactor, `mvn -B -q -T 2 verify`, over the four modules: `jvm` (protobuf-java)
+and `lite` (protobuf-javalite) each generate the messages and stubs from protos/ into
+clients/kotlin/<module>/target and compile them with the shared client layer (the two kotlinc runs
+of generated code, the bulk of the time, run side by side), then run the shared JUnit 5 tests (chat,
+heartbeats, error reasons, forced logout, forced disconnects and recovery, and TLS against a
+second server with a `parley dev-cert` certificate, trusting its CA file). `sdk` and `sdk-lite`
+compile only the SDK's sources on the compiled clients and run the SDK's tests: the store's unit
+tests, the shared conformance scenarios (tests/conformance, PARLEY_CONFORMANCE_DIR) and a file
+upload cut in the middle, resumed, sent and downloaded; `sdk` also runs the sync property test
+(jqwik), which starts its own `parley serve` (PARLEY_TEST_PYTHON, PARLEY_TEST_DATA_DIR) to restart
+and kill it among the clients' actions. The others run against the `server` fixture
+(tests/conftest.py), passed as PARLEY_TEST_ADDR / PARLEY_TEST_ADMIN_SECRET. The first run
+downloads protoc, the codegen plugins and the libraries into ~/.m2.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from typing import Any
 import pytest
 
 from parley.common.v1 import common_pb2
+from tests.api.test_tls import make_certs, tls_env
 from tests.harness import Api, ServerProcess
 from tests.sdk.helpers import accounts
 from tests.sdk.terminals import TmuxTerminals, wait_exit, wait_for
@@ -33,19 +38,35 @@ from tests.sdk.test_chat_tui import chat_command
 
 ROOT = Path(__file__).resolve().parents[2]
 POM = ROOT / "clients" / "kotlin" / "pom.xml"
-#: The module lists of the two Maven runs (-pl): the SDK builds in the jvm run's reactor.
-MODULES = ("jvm,sdk", "lite")
 CONFORMANCE = ROOT / "tests" / "conformance"
-# The jvm run builds and tests the SDK after the client layer: 1010 s were seen at load 20.
+# 1010 s were seen for the jvm + sdk build at load 20.
 MVN_TIMEOUT_S = 1500
 TAIL_LINES = 150
 
 
-def _env(server: Any) -> dict[str, str]:
+@pytest.fixture
+def tls_twin(server: Any, tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
+    """A second `parley serve` with a `parley dev-cert` certificate (same admin secret) and the
+    PEM file a client trusts for it."""
+    certs = make_certs(tmp_path / "tls")
+    proc = ServerProcess(
+        data_dir=tmp_path / "tls-data", admin_secret=server.admin_secret, env=tls_env(certs)
+    )
+    proc.start()
+    yield proc, certs / "cert.pem"
+    proc.stop()
+
+
+def _env(server: Any, tls: tuple[ServerProcess, Path], data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PARLEY_TEST_ADDR"] = server.address
     env["PARLEY_TEST_ADMIN_SECRET"] = server.admin_secret
+    env["PARLEY_TEST_TLS_ADDR"] = tls[0].address
+    env["PARLEY_TEST_TLS_CA"] = str(tls[1])
     env["PARLEY_CONFORMANCE_DIR"] = str(CONFORMANCE)
+    # The property test's own server: this interpreter has Parley installed.
+    env["PARLEY_TEST_PYTHON"] = sys.executable
+    env["PARLEY_TEST_DATA_DIR"] = str(data_dir)
     return env
 
 
@@ -77,23 +98,21 @@ def _tail(output: str) -> str:
 # Async so that the event loop keeps running while Maven runs, should the server
 # fixture ever serve from this process's (session-scoped) loop.
 @pytest.mark.timeout(MVN_TIMEOUT_S + 60)
-async def test_kotlin_clients_e2e(server: Any) -> None:
+async def test_kotlin_clients_e2e(
+    server: Any, tls_twin: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         pytest.fail("mvn is not on PATH: the Kotlin client test needs Maven 3.8+ and JDK 17")
-    runs = [[mvn, "-B", "-q", "-f", str(POM), "-pl", module, "-am", "verify"] for module in MODULES]
-    results = await asyncio.gather(*(_run(args, _env(server)) for args in runs))
-    failures = []
-    for module, (code, output) in zip(MODULES, results, strict=True):
-        if code != 0:
-            status = f"timed out after {MVN_TIMEOUT_S} s" if code is None else f"exited {code}"
-            failures.append(
-                f"mvn verify of clients/kotlin/{{{module}}} {status}; last output:\n{_tail(output)}"
-            )
-        else:
-            print(f"--- {module}\n{_tail(output)}")
-    if failures:
-        pytest.fail("\n\n".join(failures), pytrace=False)
+    # One reactor, two threads: jvm and lite compile side by side, then sdk and sdk-lite.
+    args = [mvn, "-B", "-q", "-T", "2", "-f", str(POM), "verify"]
+    code, output = await _run(args, _env(server, tls_twin, tmp_path / "own-server"))
+    if code != 0:
+        status = f"timed out after {MVN_TIMEOUT_S} s" if code is None else f"exited {code}"
+        pytest.fail(
+            f"mvn verify of clients/kotlin {status}; last output:\n{_tail(output)}", pytrace=False
+        )
+    print(_tail(output))
 
 
 SDK_TARGET = ROOT / "clients" / "kotlin" / "sdk" / "target"

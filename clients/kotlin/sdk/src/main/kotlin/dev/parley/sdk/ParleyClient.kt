@@ -3,6 +3,7 @@ package dev.parley.sdk
 import dev.parley.client.ConnectionOptions
 import dev.parley.client.ConnectionState
 import dev.parley.client.GatewayConnection
+import dev.parley.file.v1.FileInfo
 import dev.parley.gateway.v1.AuthFrame
 import dev.parley.gateway.v1.ServerFrame
 import dev.parley.gateway.v1.clientFrame
@@ -20,7 +21,9 @@ import dev.parley.msg.v1.revokeMessageRequest
 import dev.parley.msg.v1.textContent
 import dev.parley.user.v1.OnlineStatus
 import io.grpc.Channel
+import java.nio.file.Path
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -50,6 +53,12 @@ data class ClientOptions(
     val rpcTimeout: Duration = 30.seconds,
     /** Events buffered for slow collectors of [ParleyClient.events] before the SDK waits for them. */
     val eventBuffer: Int = 4096,
+    /** Downloaded files by SHA-256, so the same bytes are fetched once; null: no cache. */
+    val fileCacheDir: Path? = null,
+    /** Deadline of each file call (a whole upload stream or download). */
+    val fileTimeout: Duration = 10.minutes,
+    /** Cuts an upload survives (it continues from the server's committed offset) before it fails. */
+    val uploadRetries: Int = 20,
 )
 
 /**
@@ -85,6 +94,7 @@ class ParleyClient(
     private val rpc = Rpc(channel, { token }, options.rpcTimeout.inWholeMilliseconds)
     private val syncer = Syncer(store, rpc, scope, { me }, ::publish)
     private val outbox = Outbox(connection, syncer, scope, { me })
+    private val files = FileTransfers(rpc, options.fileCacheDir, options.fileTimeout, options.uploadRetries)
 
     /** Everything the SDK reports, in commit order. A hot flow: collect before [start]. */
     val events: SharedFlow<ParleyEvent> = mutableEvents.asSharedFlow()
@@ -207,6 +217,32 @@ class ParleyClient(
 
     suspend fun sendText(conversationId: String, text: String): ChatMessage =
         send(conversationId, content { this.text = textContent { this.text = text } })
+
+    /**
+     * Uploads a file (resumed from the server's committed offset after a cut, up to
+     * [ClientOptions.uploadRetries] times); the server checks its SHA-256 and sniffs its type.
+     */
+    suspend fun uploadFile(path: Path, name: String = path.fileName.toString(), progress: Progress? = null): FileInfo =
+        files.upload(path, name, progress)
+
+    /** Continues an upload started earlier (by [uploadFile] before the app stopped, say) from the server's offset. */
+    suspend fun resumeUpload(uploadId: String, path: Path, progress: Progress? = null): FileInfo = files.resume(uploadId, path, progress)
+
+    /** Uploads [path] and sends it: an image message for images, a file message otherwise. */
+    suspend fun sendFile(conversationId: String, path: Path, progress: Progress? = null): ChatMessage =
+        sendFile(conversationId, uploadFile(path, progress = progress))
+
+    /** Sends an uploaded file: an image message for images (size, placeholder), a file message otherwise. */
+    suspend fun sendFile(conversationId: String, file: FileInfo): ChatMessage = send(conversationId, FileTransfers.contentFor(file))
+
+    /** A file's metadata (readable by its uploader and by readers of a message naming it). */
+    suspend fun fileInfo(fileId: String): FileInfo = files.info(fileId)
+
+    /** Downloads a file to [dest] (through [ClientOptions.fileCacheDir] if set), verified against its SHA-256. */
+    suspend fun downloadFile(fileId: String, dest: Path, progress: Progress? = null): Path = files.download(fileId, dest, progress)
+
+    /** [length] bytes of a file from [offset] (length 0: to the end). */
+    suspend fun downloadRange(fileId: String, offset: Long, length: Long = 0): ByteArray = files.range(fileId, offset, length)
 
     /** Sends a FAILED message again (same client_msg_id). */
     suspend fun resend(clientMsgId: String): ChatMessage? = outbox.resend(clientMsgId)

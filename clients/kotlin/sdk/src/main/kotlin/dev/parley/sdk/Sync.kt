@@ -25,7 +25,7 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 
 /** Unary calls with the current user token. */
-internal class Rpc(private val channel: Channel, private val token: () -> String, private val deadlineMs: Long) {
+internal class Rpc(val channel: Channel, private val token: () -> String, private val deadlineMs: Long) {
     fun auth(): Metadata = bearerMetadata(token())
     fun msg() = MsgServiceCoroutineStub(channel).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
     fun conversations() = ConversationServiceCoroutineStub(channel).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)

@@ -35,7 +35,13 @@ fun textContentOf(value: String) = content { text = textContent { text = value }
  * One user ("me") with an SDK client on a store file that outlives the client, and the plain
  * unary calls a second user ("peer", or the runner itself) makes to the live server.
  */
-class SdkUser(val fixture: Fixture, val name: String, private val dbDir: Path) {
+class SdkUser(
+    val fixture: Fixture,
+    val name: String,
+    private val dbDir: Path,
+    /** Where the client connects (the test server, a proxy in front of it, the property test's own server). */
+    private val address: String = TestServer.address,
+) {
     lateinit var id: String
     lateinit var token: String
     var client: ParleyClient? = null
@@ -53,7 +59,7 @@ class SdkUser(val fixture: Fixture, val name: String, private val dbDir: Path) {
     /** Opens the client on the store ([online] false: at an address where nothing listens). */
     fun open(scope: CoroutineScope, online: Boolean = true): ParleyClient {
         check(client == null) { "$name is open already" }
-        val ch = ManagedChannelBuilder.forTarget(if (online) TestServer.address else "127.0.0.1:1").usePlaintext().build()
+        val ch = ManagedChannelBuilder.forTarget(if (online) address else "127.0.0.1:1").usePlaintext().build()
         channel = ch
         return ParleyClient(ch, SqliteStore(dbFile.toString()), scope, ClientOptions(connection = FAST), fixture.authProvider(id))
             .also { client = it; it.start() }
@@ -68,7 +74,8 @@ class SdkUser(val fixture: Fixture, val name: String, private val dbDir: Path) {
         channel = null
     }
 
-    fun msg() = MsgServiceCoroutineStub(fixture.channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+    // Waits for a connection (bounded by the deadline): the property test restarts the server under it.
+    fun msg() = MsgServiceCoroutineStub(fixture.channel).withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS)
     fun auth() = bearerMetadata(token)
 
     /** Sends a text to [to] through MsgService.SendMessage; returns its seq. */

@@ -9,9 +9,12 @@ import dev.parley.gateway.v1.authFrame
 import dev.parley.user.v1.UserServiceGrpcKt.UserServiceCoroutineStub
 import dev.parley.user.v1.registerUsersRequest
 import dev.parley.user.v1.userInfo
+import io.grpc.Grpc
 import io.grpc.ManagedChannel
 import io.grpc.ManagedChannelBuilder
 import io.grpc.Metadata
+import io.grpc.TlsChannelCredentials
+import java.io.File
 import java.util.UUID
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
@@ -52,17 +55,37 @@ object TestServer {
     }
 
     fun channel(target: String = address): ManagedChannel = ManagedChannelBuilder.forTarget(target).usePlaintext().build()
+
+    /** The same server's TLS twin (PARLEY_TEST_TLS_ADDR, same admin secret), with a `parley dev-cert` certificate... */
+    val tlsAddress: String by lazy { required("PARLEY_TEST_TLS_ADDR", "host:port of a `parley serve` with a TLS certificate") }
+
+    /** ...and the PEM file to trust for it (PARLEY_TEST_TLS_CA: the dev certificate, its own CA). */
+    val tlsCa: File by lazy { File(required("PARLEY_TEST_TLS_CA", "the CA file of the TLS server's certificate")) }
+
+    /** A channel to the TLS server trusting [tlsCa] only (not the system's roots, not everything). */
+    fun tlsChannel(): ManagedChannel =
+        Grpc.newChannelBuilder(tlsAddress, TlsChannelCredentials.newBuilder().trustManager(tlsCa).build()).build()
+
+    private fun required(name: String, what: String): String =
+        System.getenv(name)?.trim().orEmpty().ifEmpty { fail("$name is not set: $what (tests/clients/test_kotlin.py sets it).") }
 }
 
-/** One test's users on one channel: registers them and issues Android tokens through admin calls. */
-class Fixture(val channel: ManagedChannel = TestServer.channel()) : AutoCloseable {
+/**
+ * One test's users on one channel: registers them and issues Android tokens through admin calls.
+ * The calls wait (within their deadline) for the channel to connect, so that an auth provider asked
+ * while a restarted server comes back gets its token instead of stopping the connection.
+ */
+class Fixture(
+    val channel: ManagedChannel = TestServer.channel(),
+    private val adminSecret: String = TestServer.adminSecret,
+) : AutoCloseable {
     private val suffix = UUID.randomUUID().toString().replace("-", "").take(12)
 
-    fun auth() = AuthServiceCoroutineStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-    private fun users() = UserServiceCoroutineStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+    fun auth() = AuthServiceCoroutineStub(channel).withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS)
+    private fun users() = UserServiceCoroutineStub(channel).withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS)
 
     suspend fun admin(): Metadata = bearerMetadata(
-        auth().getAdminToken(getAdminTokenRequest { secret = TestServer.adminSecret; adminId = "kotlin-e2e" }).token,
+        auth().getAdminToken(getAdminTokenRequest { secret = adminSecret; adminId = "kotlin-e2e" }).token,
     )
 
     /** Registers a fresh user. User ids are [A-Za-z0-9.@-]{1,64}: no underscore (it separates si_<a>_<b>). */
