@@ -94,6 +94,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "PARLEY_STORAGE__SQLITE_SYNCHRONOUS=NORMAL",
     )
     ap.add_argument(
+        "--server-cpus",
+        metavar="LIST",
+        help="pin the started server processes (embedded or cluster) to these CPUs, "
+        "e.g. 0 or 0,1: one core against two on the same host",
+    )
+    ap.add_argument(
         "--server-rev",
         help="run the server code of this git revision (exported to a temp dir) "
         "instead of the work tree's",
@@ -168,6 +174,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         server_rev=a.server_rev,
         compare_revs=a.compare_rev,
         wait_quiet=a.wait_quiet,
+        server_cpus=frozenset(int(c) for c in a.server_cpus.split(",")) if a.server_cpus else None,
         gateways=a.gateways,
         cluster_workers=a.cluster_workers,
         results_dir=a.results,
@@ -187,6 +194,7 @@ def local_cluster(opts: Options) -> LocalCluster:
         workers=opts.cluster_workers,
         env=opts.server_env,
         source=opts.server_source,
+        cpus=opts.server_cpus,
     )
 
 
@@ -205,7 +213,7 @@ def grown_database(opts: Options) -> GrownDb:
 async def run_scenario(opts: Options, name: str) -> ScenarioResult:
     if name in BARE_MODE:
         # The transport ceiling: a bare server on this host whatever the mode.
-        return await run_local(opts, name, BareServer(mode=BARE_MODE[name]))
+        return await run_local(opts, name, BareServer(mode=BARE_MODE[name], cpus=opts.server_cpus))
     if name == GROWN_SCENARIO and (opts.external or opts.mode == "cluster"):
         # The grown database is an embedded server's SQLite file.
         return ScenarioResult(name, opts.mode, skipped="skipped: embedded mode, local server only")
@@ -218,6 +226,7 @@ async def run_scenario(opts: Options, name: str) -> ScenarioResult:
             env=opts.server_env,
             source=opts.server_source,
             database=grown.path if grown is not None else None,
+            cpus=opts.server_cpus,
         )
     res = await run_local(opts, name, server)
     if grown is not None:
@@ -428,6 +437,8 @@ async def run_all(opts: Options) -> list[ScenarioResult]:
         opts.server_source = export_server(opts.server_rev, REPO)
         primary = git_rev(opts.server_rev, work_tree=False)
     meta_["server_rev"] = primary
+    if opts.server_cpus:
+        meta_["server_cpus"] = sorted(opts.server_cpus)
     # The servers to measure: the work tree's (or --server-rev's), then each --compare-rev.
     servers: list[tuple[str | None, Path | None]] = [(primary, opts.server_source)]
     if not opts.external:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bench.progress import note
-from bench.server import LOAD_ENV, Target, with_source
+from bench.server import LOAD_ENV, Target, pin, with_source
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
@@ -356,7 +356,7 @@ class ClusterProcess:
         assert self.proc is not None
         return self.proc.pid
 
-    def spawn(self, env: dict[str, str]) -> None:
+    def spawn(self, env: dict[str, str], cpus: frozenset[int] | None = None) -> None:
         data = self.workdir / self.name
         data.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "parley", "serve", "--role", self.role]
@@ -365,6 +365,7 @@ class ClusterProcess:
             self.proc = subprocess.Popen(
                 argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        pin(self.proc.pid, cpus)
 
     def ready(self) -> bool:
         """Whether it said it is ready (a gateway: its port). Raises if it exited."""
@@ -400,6 +401,7 @@ class LocalCluster:
     workers: int = 2
     env: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
+    cpus: frozenset[int] | None = None
     admin_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     token_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     ns: Namespaces = field(default_factory=Namespaces)
@@ -441,10 +443,10 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         step = "did not start"
         try:
-            gws[0].spawn(env)
+            gws[0].spawn(env, self.cpus)
             await self._wait_ready(gws[:1], deadline)
             for proc in self.procs[1:]:
-                proc.spawn(env)
+                proc.spawn(env, self.cpus)
             await self._wait_ready(self.procs[1:], deadline)
             target = Target(
                 gws[0].address,

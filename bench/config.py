@@ -133,6 +133,9 @@ class Options:
     results_dir: Path = RESULTS_DIR
     # Where bench.grown keeps the grown databases it built.
     grown_cache: Path = field(default_factory=default_cache_dir)
+    # CPUs the started server processes may run on (os.sched_setaffinity),
+    # e.g. {0} to measure one core while the load generator has the other.
+    server_cpus: frozenset[int] | None = None
     profile: bool = False
     profile_native: bool = False
     progress: bool = True

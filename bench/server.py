@@ -128,6 +128,13 @@ def export_server(rev: str, repo: Path) -> Path:
     return dest / "server"
 
 
+def pin(pid: int, cpus: frozenset[int] | None) -> None:
+    """Confines a just-started server to `cpus` (its threads, started later,
+    inherit the mask)."""
+    if cpus:
+        os.sched_setaffinity(pid, cpus)
+
+
 def with_source(env: dict[str, str], source: Path | None) -> dict[str, str]:
     """Puts `source` (a directory holding the `parley` package, see
     export_server) first on the server's PYTHONPATH."""
@@ -148,6 +155,7 @@ class LocalServer:
     env: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
     database: Path | None = None
+    cpus: frozenset[int] | None = None
     admin_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     keep_data: bool = False
     proc: subprocess.Popen[bytes] | None = None
@@ -183,6 +191,7 @@ class LocalServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        pin(self.proc.pid, self.cpus)
         _RUNNING.add(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -181,15 +181,55 @@ def test_encode_batch_is_a_serialized_frame_batch() -> None:
     assert encode_batch(frames) == expected.SerializeToString()
 
 
-async def test_an_idle_session_holds_no_queue_and_wakes_on_a_frame() -> None:
-    s = _session(batches=True)
-    assert s.pending is None and s.tasks is None and s.watching is None
+class _Wire:
+    """Takes a session's writes, as the servicer context does."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    async def write(self, data: bytes) -> None:
+        self.frames.append(data)
+
+    def seqs(self) -> list[int]:
+        return [gateway_pb2.ServerFrame.FromString(f).message.message.seq for f in self.frames]
+
+
+async def test_an_idle_session_holds_no_queue_and_no_writer_task() -> None:
+    s = _session(batches=False)
+    wire = _Wire()
+    s.attach(wire, None)
+    assert s.pending is None and s.writer is None and s.tasks is None and s.watching is None
     s.send(_frame(1))
-    assert s.ready().done()
-    assert gateway_pb2.ServerFrame.FromString(s.take()).message.message.seq == 1
-    waiting = s.ready()
-    # Written out: the writer waits, and the stream keeps no deque meanwhile.
-    assert not waiting.done() and s.pending is None
+    writer = s.writer
+    assert writer is not None
+    await writer
+    # Written out: the writer task is gone and the stream keeps no deque.
+    assert wire.seqs() == [1] and s.pending is None and s.writer is None
     s.send(_frame(2))
-    assert waiting.done()
-    assert gateway_pb2.ServerFrame.FromString(s.take()).message.message.seq == 2
+    s.send(_frame(3))
+    assert s.writer is not None
+    await s.writer
+    assert wire.seqs() == [1, 2, 3]
+
+
+async def test_frames_queued_before_attach_wait_for_it() -> None:
+    s = _session(batches=False)
+    s.send(_frame(1))
+    assert s.writer is None  # the SessionFrame is not written yet
+    wire = _Wire()
+    s.attach(wire, None)
+    assert s.writer is not None
+    await s.writer
+    assert wire.seqs() == [1]
+
+
+async def test_the_close_ends_the_handler_after_the_queue() -> None:
+    s = _session(batches=False)
+    handler = asyncio.get_running_loop().create_task(asyncio.sleep(30))
+    wire = _Wire()
+    s.attach(wire, handler)
+    s.send(_frame(1))
+    s.close()
+    with pytest.raises(asyncio.CancelledError):
+        await handler
+    assert wire.seqs() == [1] and s.ended

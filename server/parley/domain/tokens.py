@@ -30,7 +30,6 @@ class Identity:
     jti: str
     issued_ms: int
     expire_ms: int
-    token: str = ""
 
 
 class TokenService:
@@ -96,7 +95,6 @@ class TokenService:
                 jti=str(claims["jti"]),
                 issued_ms=int(claims["iat_ms"]),
                 expire_ms=int(claims["exp"]) * 1000,
-                token=token,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise unauthenticated(R.ERROR_REASON_TOKEN_INVALID, "token invalid") from e

@@ -7,14 +7,13 @@ the same for all of them."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import OrderedDict
 from typing import Protocol
 
 from parley.clock import now_ms
 from parley.common.v1 import common_pb2
 from parley.gateway.v1 import gateway_pb2
-from parley.ids import ConversationRef
+from parley.ids import ConversationRef, new_msg_id
 from parley.log.commit import CommitQueue
 from parley.log.pipeline import LocalPipeline, MessagePipeline, SeqService
 from parley.log.push import Pusher
@@ -142,7 +141,7 @@ class ConversationLog:
         msg.conversation_id = ref.conversation_id
         msg.server_time_ms = now
         if not msg.server_msg_id:
-            msg.server_msg_id = uuid.uuid4().hex
+            msg.server_msg_id = new_msg_id()
         if not msg.client_msg_id:
             msg.client_msg_id = "srv-" + msg.server_msg_id
         if not msg.send_time_ms:

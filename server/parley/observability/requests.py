@@ -25,8 +25,8 @@ _VALID = re.compile(r"^[\x21-\x7e]{1,64}$")
 log = logging.getLogger("parley.rpc")
 
 
-def _request_id(details: grpc.HandlerCallDetails) -> str:
-    for key, value in details.invocation_metadata or ():  # type: ignore[attr-defined]
+def _request_id(metadata: Any) -> str:
+    for key, value in metadata or ():
         if key == "x-request-id":
             v = value if isinstance(value, str) else value.decode(errors="replace")
             if _VALID.match(v):
@@ -35,6 +35,13 @@ def _request_id(details: grpc.HandlerCallDetails) -> str:
 
 
 class RequestInterceptor(grpc.aio.ServerInterceptor):
+    """Wraps each method's handler once (not once per call: a per-call
+    closure and handler stayed alive as long as each device stream); the
+    request id is read from the call's metadata when it starts."""
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, tuple[Any, Any]] = {}
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
@@ -44,20 +51,28 @@ class RequestInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method: str = handler_call_details.method  # type: ignore[attr-defined]
-        rid = _request_id(handler_call_details)
-        if handler.unary_unary is not None and inspect.iscoroutinefunction(handler.unary_unary):
-            return grpc.unary_unary_rpc_method_handler(
-                _unary(handler.unary_unary, method, rid),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_stream is not None:
-            return grpc.stream_stream_rpc_method_handler(
-                _stream(handler.stream_stream, rid),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = _wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+
+def _wrap(handler: Any, method: str) -> Any:
+    if handler.unary_unary is not None and inspect.iscoroutinefunction(handler.unary_unary):
+        return grpc.unary_unary_rpc_method_handler(
+            _unary(handler.unary_unary, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.stream_stream is not None:
+        return grpc.stream_stream_rpc_method_handler(
+            _stream(handler.stream_stream),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return handler
 
 
 def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
@@ -72,12 +87,12 @@ def _code_name(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return str(code)
 
 
-def _unary(behavior: Any, method: str, rid: str) -> Any:
+def _unary(behavior: Any, method: str) -> Any:
     short = method.rsplit("/", 1)[-1]
     latency = metrics.RPC_SECONDS.labels(short)
 
     async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        REQUEST_ID.set(rid)
+        REQUEST_ID.set(_request_id(context.invocation_metadata()))
         started = time.perf_counter()
         code = "OK"
         try:
@@ -106,18 +121,18 @@ def _unary(behavior: Any, method: str, rid: str) -> Any:
     return run
 
 
-def _stream(behavior: Any, rid: str) -> Any:
+def _stream(behavior: Any) -> Any:
     if inspect.isasyncgenfunction(behavior):  # e.g. the reflection service
 
         async def gen(request_iterator: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            REQUEST_ID.set(rid)
+            REQUEST_ID.set(_request_id(context.invocation_metadata()))
             async for item in behavior(request_iterator, context):
                 yield item
 
         return gen
 
     async def run(request_iterator: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        REQUEST_ID.set(rid)
+        REQUEST_ID.set(_request_id(context.invocation_metadata()))
         return await behavior(request_iterator, context)
 
     return run

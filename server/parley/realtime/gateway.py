@@ -36,7 +36,7 @@ from parley.log.versions import VersionClock
 from parley.realtime.devices import Devices
 from parley.realtime.presence import Presence
 from parley.realtime.registry import Registry, conflicts
-from parley.realtime.sessions import CLOSE, Session, TokenBucket
+from parley.realtime.sessions import Session, TokenBucket
 
 log = logging.getLogger("parley.gateway")
 P = common_pb2.Platform
@@ -196,15 +196,15 @@ class Gateway:
     # -- the transports ---------------------------------------------------
 
     async def connect(self, request_iterator: Any, context: Ctx) -> None:
-        """The bidirectional stream: frames in, frames out."""
+        """The bidirectional stream: this task reads the frames in; a writer
+        task writes the frames out while there are any (Session)."""
         await self._refuse_when_closing(context)
         try:
             session = await self._authenticate(context)
         except ParleyError as e:
             await context.abort_with_status(e.to_status())
             return
-        reader = asyncio.get_running_loop().create_task(self._read(session, context))
-        await self._write(session, context, reader)
+        await self._serve(session, context, reading=True)
 
     async def subscribe(self, request: Any, context: Ctx) -> None:
         """The server stream: the request authenticates it, frames out; the
@@ -221,43 +221,34 @@ class Gateway:
         except ParleyError as e:
             await context.abort_with_status(e.to_status())
             return
-        await self._write(session, context, None)
+        await self._serve(session, context, reading=False)
 
     async def _refuse_when_closing(self, context: Ctx) -> None:
         if not self.accepting:
             err = unavailable(R.ERROR_REASON_SHUTTING_DOWN, "server shutting down")
             await context.abort_with_status(err.to_status())
 
-    async def _write(
-        self, session: Session, context: Ctx, reader: asyncio.Task[None] | None
-    ) -> None:
-        """Writes the session's queue until it closes, then ends the call
-        with the close status (either transport)."""
+    async def _serve(self, session: Session, context: Ctx, reading: bool) -> None:
+        """Reads the stream (when `reading`), then waits until the session
+        has written its queue up to its close (Session.end cancels this
+        task), then ends the call with the close status (either transport)."""
         me = asyncio.current_task()
-        session.writer = me
+        session.attach(context, me)
         try:
-            while True:
-                if not session.pending:
-                    await session.ready()
-                data = session.take()
-                if data is CLOSE:
-                    break
-                await context.write(data)
+            if reading:
+                await self._read(session, context)
+            # Until Session.end, or gRPC cancels the call because it is gone.
+            await asyncio.get_running_loop().create_future()
         except asyncio.CancelledError:
-            # Cancelled by Session.abandon (we end the call with its status) or
-            # by gRPC because the call is gone (nothing left to do).
-            if session.close_error is None or me is None or not me.cancelling():
+            if not session.ended or me is None or not me.cancelling():
                 raise
             me.uncancel()
-        except grpc.aio.AbortError:
-            raise
-        except Exception:
-            # The transport went away: nothing to tell the client.
-            log.debug("stream write failed", exc_info=True)
         finally:
-            session.writer = None
-            if reader is not None:
-                reader.cancel()
+            session.handler = None
+            writer = session.writer
+            if writer is not None:
+                session.writer = None
+                writer.cancel()
             session.closed = True
             self.registry.remove(session)
         if session.close_error is not None:

@@ -1,13 +1,19 @@
-"""One device's stream: a bounded send queue and its close reason."""
+"""One device's stream: a bounded send queue, the task writing it out while
+it holds frames, and its close reason."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
+from collections.abc import Awaitable
+from typing import Protocol
 
 from parley.errors import ParleyError
 from parley.realtime.batches import MAX_BATCH_BYTES, MAX_BATCH_FRAMES, encode_batch
+
+log = logging.getLogger("parley.gateway")
 
 # Queue sentinel: drain what is queued, then end the stream.
 CLOSE = b""
@@ -33,6 +39,12 @@ class TokenBucket:
         return False
 
 
+class Out(Protocol):
+    """Where a session's frames go: the call's servicer context."""
+
+    def write(self, data: bytes) -> Awaitable[None]: ...
+
+
 class Session:
     __slots__ = (
         "batches",
@@ -40,17 +52,19 @@ class Session:
         "closed",
         "connect_ms",
         "device_id",
+        "ended",
+        "handler",
         "ident",
         "last_recv",
         "limit",
         "listen_only",
+        "out",
         "pending",
         "platform",
         "rate",
         "sdk_version",
         "tasks",
         "user_id",
-        "wake",
         "watching",
         "writer",
     )
@@ -71,13 +85,18 @@ class Session:
         self.platform = platform
         self.device_id = device_id
         self.sdk_version = sdk_version
-        # Serialized frames not yet written; the writer waits on `wake` when
-        # there are none (a deque and one future: no per-stream Queue, no
-        # wakeup when the writer is busy anyway). An idle stream holds no
-        # deque (an empty one is 760 bytes).
+        # Serialized frames not yet written. An idle stream holds no deque
+        # (an empty one is 760 bytes) and no writer task: the call's handler
+        # task reads, and a writer task runs only while frames are queued.
         self.pending: deque[bytes] | None = None
         self.limit = queue_size
-        self.wake: asyncio.Future[None] | None = None
+        # Set by attach() once the SessionFrame is written: frames queued
+        # before wait for it.
+        self.out: Out | None = None
+        self.handler: asyncio.Task[object] | None = None
+        # The queue was written up to its CLOSE (or abandoned): the handler
+        # ends the call.
+        self.ended = False
         # Asked for in the auth frame: frames queued together go out as one FrameBatch.
         self.batches = False
         self.rate = rate
@@ -92,8 +111,17 @@ class Session:
         self.tasks: set[asyncio.Task[None]] | None = None
         self.connect_ms = connect_ms
         self.watching: set[str] | None = None
-        # The task writing this stream; cancelled when the client stops reading.
-        self.writer: asyncio.Task[object] | None = None
+        # The task writing the queue out, while it holds frames; cancelled
+        # when the client stops reading.
+        self.writer: asyncio.Task[None] | None = None
+
+    def attach(self, out: Out, handler: asyncio.Task[object] | None) -> None:
+        """Starts writing to `out`; `handler` (the call's task) is cancelled
+        once the queue is written up to its close (see `ended`)."""
+        self.out = out
+        self.handler = handler
+        if self.pending:
+            self._start_writer()
 
     def send(self, data: bytes) -> bool:
         """Queues a serialized ServerFrame; a full queue closes the stream
@@ -110,23 +138,13 @@ class Session:
         self._force(data)
         return True
 
-    def ready(self) -> asyncio.Future[None]:
-        """Resolves once a frame is queued (at once if one is)."""
-        fut = asyncio.get_running_loop().create_future()
-        if self.pending:
-            fut.set_result(None)
-        else:
-            self.pending = None
-            self.wake = fut
-        return fut
-
     def take(self) -> bytes:
         """The next write: the oldest queued frame or, for a client that
         accepts batches, every frame queued before the next CLOSE (within the
         batch limits) as one FrameBatch. An idle stream writes its one frame
         at once; frames coalesce only while the stream is busy writing."""
         pending = self.pending
-        assert pending is not None, "take() after ready()"
+        assert pending, "take() with nothing queued"
         first = pending.popleft()
         if not self.batches or not pending or first is CLOSE or pending[0] is CLOSE:
             return first
@@ -160,6 +178,42 @@ class Session:
         if writer is not None and not writer.done():
             self.writer = None
             writer.cancel()
+        self.end()
+
+    def end(self) -> None:
+        """The stream is done: the handler ends the call (with `close_error`)."""
+        if self.ended:
+            return
+        self.ended = True
+        self.closed = True
+        handler = self.handler
+        if handler is not None and not handler.done():
+            handler.cancel()
+
+    async def _write(self, out: Out) -> None:
+        try:
+            while self.pending:
+                data = self.take()
+                if data is CLOSE:
+                    self.end()
+                    return
+                await out.write(data)
+            # Written out: an idle stream keeps no deque.
+            self.pending = None
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The transport went away: nothing to tell the client.
+            log.debug("stream write failed", exc_info=True)
+            self.end()
+        finally:
+            if self.writer is asyncio.current_task():
+                self.writer = None
+
+    def _start_writer(self) -> None:
+        out = self.out
+        if out is not None and self.writer is None and not self.ended:
+            self.writer = asyncio.get_running_loop().create_task(self._write(out))
 
     def _force(self, data: bytes) -> None:
         # Closing is never refused by a full queue (the close frames go past the limit).
@@ -167,8 +221,5 @@ class Session:
         if pending is None:
             pending = self.pending = deque()
         pending.append(data)
-        wake = self.wake
-        if wake is not None:
-            self.wake = None
-            if not wake.done():
-                wake.set_result(None)
+        if self.writer is None:
+            self._start_writer()
