@@ -141,8 +141,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-# Async so that the event loop keeps running while npm runs: the server fixture
-# may serve from this process's (session-scoped) loop.
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
     """A server with the certificate of `parley dev-cert` (run as the README shows);
@@ -155,6 +153,8 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
     proc.stop()
 
 
+# Async so that the event loop keeps running while npm runs: the server fixture
+# may serve from this process's (session-scoped) loop.
 @pytest.mark.timeout(2 * STEP_TIMEOUT_S + 60)
 async def test_ts_client_e2e(server: Any, tls_server: tuple[ServerProcess, Path]) -> None:
     npm = _npm()
