@@ -72,17 +72,24 @@ def chat_command(
     return argv, env
 
 
+async def open_chats(
+    term: Terminals, server: ServerProcess, tmp_path: Path, alice: Account, bob: Account
+) -> None:
+    """parley-chat for alice and bob, each in a terminal of its own, connected."""
+    for name, acc in (("alice", alice), ("bob", bob)):
+        argv, env = chat_command(server.address, acc.token, f"{name}-term", tmp_path / f"{name}.db")
+        term.start(name, argv, env)
+    await wait_for(term, "alice", f"[connected as {alice.user_id}]")
+    await wait_for(term, "bob", f"[connected as {bob.user_id}]")
+
+
 async def test_two_people_chat_in_terminals(
     server: ServerProcess, api: Api, tmp_path: Path, terminals: Terminals
 ) -> None:
     alice, bob = await accounts(api, 2, "tui")
     a, b = alice.user_id, bob.user_id
     term = terminals
-    for name, acc in (("alice", alice), ("bob", bob)):
-        argv, env = chat_command(server.address, acc.token, f"{name}-term", tmp_path / f"{name}.db")
-        term.start(name, argv, env)
-    await wait_for(term, "alice", f"[connected as {a}]")
-    await wait_for(term, "bob", f"[connected as {b}]")
+    await open_chats(term, server, tmp_path, alice, bob)
     await wait_for(term, "bob", "no conversations yet")
 
     # Alice opens a chat with Bob and writes.
@@ -214,11 +221,7 @@ async def test_a_file_sent_and_saved_in_terminals(
     alice, bob = await accounts(api, 2, "tuf")
     a, b = alice.user_id, bob.user_id
     term = terminals
-    for name, acc in (("alice", alice), ("bob", bob)):
-        argv, env = chat_command(server.address, acc.token, f"{name}-term", tmp_path / f"{name}.db")
-        term.start(name, argv, env)
-    await wait_for(term, "alice", f"[connected as {a}]")
-    await wait_for(term, "bob", f"[connected as {b}]")
+    await open_chats(term, server, tmp_path, alice, bob)
     src = tmp_path / "minutes.txt"
     src.write_bytes(b"minutes of the meeting\n" * 2000)
     term.type("alice", f"/open {b}")
